@@ -1,0 +1,77 @@
+// Small helpers to run the local stack's long-lived processes and wait for them.
+import { spawn, execFile } from 'node:child_process';
+import { openSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+
+export const execFileAsync = promisify(execFile);
+
+export function log(message: string): void {
+  process.stderr.write(`\x1b[1m[opsflow]\x1b[0m ${message}\n`);
+}
+
+/** Starts a detached daemon whose output goes to logFile; its pid is written to pidFile. */
+export function startDaemon(cmd: string, args: string[], logFile: string, pidFile: string, env?: NodeJS.ProcessEnv): number {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const out = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], env: env ?? process.env });
+  if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
+  child.unref();
+  writeFileSync(pidFile, String(child.pid));
+  return child.pid;
+}
+
+export function readPid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends SIGTERM (then SIGKILL after graceMs) to a daemon started by startDaemon. */
+export async function stopDaemon(pidFile: string, graceMs = 10_000): Promise<void> {
+  const pid = readPid(pidFile);
+  if (pid !== undefined && isAlive(pid)) {
+    process.kill(-pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+    if (isAlive(pid)) process.kill(-pid, 'SIGKILL');
+  }
+  rmSync(pidFile, { force: true });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function tcpAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Polls check() until it returns true or the timeout passes; the error says what was awaited. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}

@@ -1,0 +1,108 @@
+// The OpsRequest kinds: PostgresOpsRequest (pgops), SingleStoreOpsRequest (sdbops), ProxySQLOpsRequest (prxops).
+// Shaped like KubeDB's, so its example OpsRequests work with only apiVersion changed.
+import { z } from 'zod';
+import { ConditionSchema, DurationSchema, LocalObjectReferenceSchema, ObjectMetaSchema } from './common.ts';
+
+/** Types handled today; HorizontalScaling, VerticalScaling, VolumeExpansion and ReconfigureTLS come later. */
+export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart']);
+export type OpsRequestType = z.infer<typeof OpsRequestTypeSchema>;
+
+export const OpsRequestPhaseSchema = z.enum(['Pending', 'WaitingForApproval', 'Progressing', 'Successful', 'Failed', 'Skipped']);
+export type OpsRequestPhase = z.infer<typeof OpsRequestPhaseSchema>;
+export const terminalPhases: readonly OpsRequestPhase[] = ['Successful', 'Failed', 'Skipped'];
+
+export const UpdateVersionSpecSchema = z.object({ targetVersion: z.string().min(1) });
+
+/** restart: auto restarts Pods only when a changed parameter needs it; true always; false never. */
+export const RestartPolicySchema = z.enum(['auto', 'true', 'false']);
+
+export const ConfigurationSpecSchema = z.object({
+  configSecret: LocalObjectReferenceSchema.optional(),
+  applyConfig: z.record(z.string(), z.string()).optional().meta({ description: 'Config file name to content, merged parameter by parameter on top' }),
+  removeCustomConfig: z.boolean().optional(),
+  restart: RestartPolicySchema.default('auto'),
+});
+export type ConfigurationSpec = z.infer<typeof ConfigurationSpecSchema>;
+
+export const OpsRequestStatusSchema = z.object({
+  phase: OpsRequestPhaseSchema.optional(),
+  observedGeneration: z.number().int().optional(),
+  conditions: z.array(ConditionSchema).optional(),
+  message: z.string().optional(),
+  workflow: z.object({ id: z.string(), runId: z.string().optional(), url: z.string().optional() }).optional(),
+});
+export type OpsRequestStatus = z.infer<typeof OpsRequestStatusSchema>;
+
+const commonSpec = {
+  type: OpsRequestTypeSchema,
+  timeout: DurationSchema.optional().meta({ description: 'Bound on each step of the operation' }),
+  apply: z.enum(['IfReady', 'Always']).default('IfReady'),
+  maxRetries: z.number().int().min(0).max(100).optional(),
+  updateVersion: UpdateVersionSpecSchema.optional(),
+};
+
+/** CEL rules the API server enforces on every OpsRequest spec. */
+function opsSpecRules(configField: string) {
+  const sub = (type: string, field: string) => [
+    { rule: `self.type != '${type}' || has(self.${field})`, message: `spec.${field} is required when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueRequired' },
+    { rule: `self.type == '${type}' || !has(self.${field})`, message: `spec.${field} is only allowed when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueForbidden' },
+  ];
+  return [
+    { rule: 'self == oldSelf', message: 'spec is immutable: create a new OpsRequest instead' },
+    ...sub('UpdateVersion', 'updateVersion'),
+    ...sub('Reconfigure', configField),
+  ];
+}
+
+const opsKind = <K extends string, S extends z.ZodType>(kind: K, spec: S) => z.object({
+  apiVersion: z.string(),
+  kind: z.literal(kind),
+  metadata: ObjectMetaSchema,
+  spec,
+  status: OpsRequestStatusSchema.optional(),
+});
+
+export const PostgresOpsRequestSpecSchema = z.object({
+  ...commonSpec,
+  databaseRef: LocalObjectReferenceSchema,
+  configuration: ConfigurationSpecSchema.optional(),
+}).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
+export const PostgresOpsRequestSchema = opsKind('PostgresOpsRequest', PostgresOpsRequestSpecSchema);
+export type PostgresOpsRequest = z.infer<typeof PostgresOpsRequestSchema>;
+
+export const SingleStoreConfigurationSpecSchema = z.object({
+  node: ConfigurationSpecSchema.optional(),
+  aggregator: ConfigurationSpecSchema.optional(),
+  leaf: ConfigurationSpecSchema.optional(),
+}).meta({ 'x-kubernetes-validations': [{ rule: 'has(self.node) || has(self.aggregator) || has(self.leaf)', message: 'spec.configuration needs at least one of node, aggregator or leaf' }] });
+export const SingleStoreOpsRequestSpecSchema = z.object({
+  ...commonSpec,
+  databaseRef: LocalObjectReferenceSchema,
+  configuration: SingleStoreConfigurationSpecSchema.optional(),
+}).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
+export const SingleStoreOpsRequestSchema = opsKind('SingleStoreOpsRequest', SingleStoreOpsRequestSpecSchema);
+export type SingleStoreOpsRequest = z.infer<typeof SingleStoreOpsRequestSchema>;
+
+const RequestTypeSchema = z.enum(['add', 'update', 'delete']);
+export const ProxySQLUserSchema = z.looseObject({
+  username: z.string().min(1),
+  password: z.string().optional(),
+  default_hostgroup: z.number().int().optional(),
+  active: z.number().int().min(0).max(1).optional(),
+  max_connections: z.number().int().optional(),
+});
+export const ProxySQLConfigurationSpecSchema = z.object({
+  mysqlUsers: z.object({ users: z.array(ProxySQLUserSchema).min(1), reqType: RequestTypeSchema }).optional(),
+  mysqlQueryRules: z.object({ rules: z.array(z.looseObject({ rule_id: z.number().int() })).min(1), reqType: RequestTypeSchema }).optional(),
+  adminVariables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  mysqlVariables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+export const ProxySQLOpsRequestSpecSchema = z.object({
+  ...commonSpec,
+  proxyRef: LocalObjectReferenceSchema,
+  configuration: ProxySQLConfigurationSpecSchema.optional(),
+}).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
+export const ProxySQLOpsRequestSchema = opsKind('ProxySQLOpsRequest', ProxySQLOpsRequestSpecSchema);
+export type ProxySQLOpsRequest = z.infer<typeof ProxySQLOpsRequestSchema>;
+
+export type OpsRequest = PostgresOpsRequest | SingleStoreOpsRequest | ProxySQLOpsRequest;

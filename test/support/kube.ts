@@ -1,0 +1,58 @@
+// Kubernetes access for tests: the local cluster's kubeconfig, typed clients, throwaway namespaces.
+import { existsSync } from 'node:fs';
+import * as k8s from '@kubernetes/client-node';
+
+export function kubeConfig(): k8s.KubeConfig {
+  const path = process.env.KUBECONFIG;
+  if (!path || !existsSync(path)) {
+    throw new Error('no local cluster: KUBECONFIG is not set to an existing file. Run the tests with `npm test`, which builds and starts the local cluster (see README "Troubleshooting").');
+  }
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+export function clients() {
+  const kc = kubeConfig();
+  return {
+    kc,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    custom: kc.makeApiClient(k8s.CustomObjectsApi),
+    ext: kc.makeApiClient(k8s.ApiextensionsV1Api),
+    objects: k8s.KubernetesObjectApi.makeApiClient(kc),
+  };
+}
+
+/** Creates a namespace with a unique name; the returned function deletes it. */
+export async function tempNamespace(prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
+  const { core } = clients();
+  const name = `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e4)}`;
+  await core.createNamespace({ body: { metadata: { name } } });
+  return {
+    name,
+    remove: async () => {
+      await core.deleteNamespace({ name }).catch(() => undefined);
+    },
+  };
+}
+
+/** Polls until fn returns a value other than undefined; the error names what was awaited. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function isReady(pod: k8s.V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}

