@@ -1,7 +1,11 @@
 // Temporal access for tests: the real dev server started by `npm test` (TEMPORAL_ADDRESS).
 import { existsSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { bins } from '../../devenv/paths.ts';
+
+// Workers in tests log warnings only, so test output stays readable.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;

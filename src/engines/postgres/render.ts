@@ -1,0 +1,84 @@
+// The Kubernetes objects of a Postgres (pure): one StatefulSet (OnDelete), a headless and a primary
+// Service, the scripts ConfigMap and the config Secret. Ordinal 0 is the primary.
+import type { V1ConfigMap, V1Container, V1StatefulSet } from '@kubernetes/client-node';
+import type { Postgres } from '../../api/databases.ts';
+import type { PostgresVersion } from '../../api/catalog.ts';
+import {
+  authSecretName, clientService, configSecret, configSecretName, governingService, governingServiceName, meta, podIdentityEnv,
+  secretEnv, statefulSet, type Rendered,
+} from '../common.ts';
+import { defaultParams, mergeParams, parseConf, renderConf, USER_CONF_KEY, type PgParams } from './config.ts';
+
+export const PG_PORT = 5432;
+export const DATA_DIR = '/var/pv';
+export const CONFIG_DIR = '/etc/opsflow/config';
+export const SCRIPTS_DIR = '/opt/opsflow/scripts';
+export const RUN_DIR = '/var/run/postgresql';
+export const CONFIG_FILE = 'opsflow.conf';
+
+export const scriptsConfigMapName = (pg: Postgres) => `${pg.metadata.name}-scripts`;
+export const primaryPodName = (pg: Postgres) => `${pg.metadata.name}-0`;
+
+export function podNames(pg: Postgres): string[] {
+  return Array.from({ length: pg.spec.replicas }, (_, i) => `${pg.metadata.name}-${i}`);
+}
+
+/** The merged parameters: defaults < the user's configSecret (`user.conf`). */
+export function desiredParams(userSecretData: Record<string, string> | undefined): PgParams {
+  const user = userSecretData?.[USER_CONF_KEY];
+  return mergeParams(defaultParams, user ? parseConf(user) : undefined);
+}
+
+export function postgresContainer(pg: Postgres, image: string): V1Container {
+  const ns = pg.metadata.namespace ?? 'default';
+  return {
+    name: 'postgres',
+    image,
+    command: ['bash', `${SCRIPTS_DIR}/bootstrap.sh`],
+    env: [
+      ...podIdentityEnv,
+      secretEnv('POSTGRES_USER', authSecretName(pg), 'username'),
+      secretEnv('POSTGRES_PASSWORD', authSecretName(pg), 'password'),
+      { name: 'PRIMARY_HOST', value: `${primaryPodName(pg)}.${governingServiceName(pg)}.${ns}.svc` },
+      { name: 'DATA_DIR', value: DATA_DIR },
+      { name: 'PGDATA', value: `${DATA_DIR}/data` },
+      { name: 'CONFIG_DIR', value: CONFIG_DIR },
+      { name: 'RUN_DIR', value: RUN_DIR },
+      { name: 'PGPORT', value: String(PG_PORT) },
+    ],
+    ports: [{ name: 'postgres', containerPort: PG_PORT }],
+    readinessProbe: { tcpSocket: { port: PG_PORT }, periodSeconds: 2, failureThreshold: 3 },
+    volumeMounts: [
+      { name: 'data', mountPath: DATA_DIR },
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
+      { name: 'run', mountPath: RUN_DIR },
+    ],
+  };
+}
+
+export function renderStatefulSet(pg: Postgres, version: PostgresVersion): V1StatefulSet {
+  return statefulSet(pg, {
+    name: pg.metadata.name ?? '',
+    replicas: pg.spec.replicas,
+    containers: [postgresContainer(pg, version.spec.db.image)],
+    volumes: [
+      { name: 'config', secret: { secretName: configSecretName(pg) } },
+      { name: 'scripts', configMap: { name: scriptsConfigMapName(pg), defaultMode: 0o555 } },
+      { name: 'run', emptyDir: {} },
+    ],
+  });
+}
+
+export function renderPostgres(pg: Postgres, version: PostgresVersion, params: PgParams, scripts: Record<string, string>): Rendered {
+  const ports = [{ name: 'postgres', port: PG_PORT }];
+  const name = pg.metadata.name ?? '';
+  const scriptsMap: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(pg, scriptsConfigMapName(pg)), data: scripts };
+  return [
+    scriptsMap,
+    configSecret(pg, { [CONFIG_FILE]: renderConf(params) }),
+    governingService(pg, ports),
+    clientService(pg, name, { 'statefulset.kubernetes.io/pod-name': primaryPodName(pg) }, ports),
+    renderStatefulSet(pg, version),
+  ];
+}

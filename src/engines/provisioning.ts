@@ -1,0 +1,60 @@
+// What the provisioner needs to know per database kind: how to parse it, where its catalog is,
+// how to render its objects, which StatefulSets it has, and the role of each Pod.
+import type { z } from 'zod';
+import { PostgresVersionSchema, ProxySQLVersionSchema, SingleStoreVersionSchema } from '../api/catalog.ts';
+import { PostgresSchema, ProxySQLSchema, SingleStoreSchema, type Database, type Postgres, type ProxySQL, type SingleStore } from '../api/databases.ts';
+import type { Rendered } from './common.ts';
+import { desiredParams, renderPostgres } from './postgres/render.ts';
+import { renderSingleStore, statefulSetName } from './singlestore/render.ts';
+import { renderProxySQL } from './proxysql/render.ts';
+
+export interface RenderInput {
+  /** The data of the user's spec.configSecret, when it names one. */
+  userConfig: Record<string, string> | undefined;
+  /** Container scripts shipped with the database (Postgres' bootstrap). */
+  scripts: Record<string, string>;
+}
+
+export interface Provisioning {
+  kind: Database['kind'];
+  versionKind: string;
+  schema: z.ZodType<Database>;
+  versionSchema: typeof PostgresVersionSchema;
+  username: string;
+  render(db: Database, version: z.infer<typeof PostgresVersionSchema>, input: RenderInput): Rendered;
+  statefulSets(db: Database): string[];
+  /** Role label per Pod name, for the Pods that exist. */
+  podRole(db: Database, podName: string): string;
+}
+
+const ordinal = (podName: string) => Number(/-(\d+)$/.exec(podName)?.[1] ?? -1);
+
+export const provisionings: Provisioning[] = [
+  {
+    kind: 'Postgres', versionKind: 'PostgresVersion', schema: PostgresSchema as z.ZodType<Database>, versionSchema: PostgresVersionSchema,
+    username: 'postgres',
+    render: (db, v, input) => renderPostgres(db as Postgres, v, desiredParams(input.userConfig), input.scripts),
+    statefulSets: (db) => [db.metadata.name ?? ''],
+    podRole: (_db, pod) => (ordinal(pod) === 0 ? 'primary' : 'standby'),
+  },
+  {
+    kind: 'SingleStore', versionKind: 'SingleStoreVersion', schema: SingleStoreSchema as z.ZodType<Database>, versionSchema: SingleStoreVersionSchema as unknown as typeof PostgresVersionSchema,
+    username: 'root',
+    render: (db, v, input) => renderSingleStore(db as SingleStore, { ...v, kind: 'SingleStoreVersion' }, input.userConfig ?? {}),
+    statefulSets: (db) => [statefulSetName(db as SingleStore, 'aggregator'), statefulSetName(db as SingleStore, 'leaf')],
+    podRole: (db, pod) => (pod === `${statefulSetName(db as SingleStore, 'aggregator')}-0` ? 'master-aggregator' : pod.includes('-aggregator-') ? 'aggregator' : 'leaf'),
+  },
+  {
+    kind: 'ProxySQL', versionKind: 'ProxySQLVersion', schema: ProxySQLSchema as z.ZodType<Database>, versionSchema: ProxySQLVersionSchema as unknown as typeof PostgresVersionSchema,
+    username: 'admin',
+    render: (db, v, input) => renderProxySQL(db as ProxySQL, { ...v, kind: 'ProxySQLVersion' }, input.userConfig ?? {}),
+    statefulSets: (db) => [db.metadata.name ?? ''],
+    podRole: () => 'member',
+  },
+];
+
+export function provisioningFor(kind: string): Provisioning {
+  const p = provisionings.find((x) => x.kind === kind);
+  if (!p) throw new Error(`no provisioner for kind ${kind}`);
+  return p;
+}

@@ -1,0 +1,245 @@
+// The provisioner: level-triggered reconcile of database CRs into StatefulSets, Services and
+// Secrets (server-side apply, owner references), with a periodic resync and the pause handshake.
+import { randomBytes } from 'node:crypto';
+import type { KubernetesObject, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION, type Condition, type DatabaseStatus } from '../api/common.ts';
+import { getCondition, setCondition } from '../api/conditions.ts';
+import type { Database } from '../api/databases.ts';
+import { kindInfo } from '../api/kinds.ts';
+import { authSecret, authSecretName, PAUSE_ANNOTATION, ROLE_LABEL, selectorLabels } from '../engines/common.ts';
+import { provisioningFor, provisionings, type Provisioning } from '../engines/provisioning.ts';
+import { serverSideApply, mergePatch } from '../k8s/apply.ts';
+import { apiErrorMessage, isNotFound, type Kube } from '../k8s/client.ts';
+import { ResilientInformer } from '../k8s/informer.ts';
+import { getClusterCustom, getCustom, updateStatus } from '../k8s/resources.ts';
+import { WorkQueue } from '../k8s/workqueue.ts';
+import type { Logger } from '../logger.ts';
+
+export interface ProvisionerOptions {
+  kube: Kube;
+  log: Logger;
+  /** Container scripts shipped in each database's scripts ConfigMap (Postgres' bootstrap). */
+  scripts: Record<string, string>;
+  resyncMs?: number;
+  namespace?: string;
+}
+
+type Key = { kind: string; namespace: string; name: string };
+const keyOf = (k: Key) => `${k.kind}/${k.namespace}/${k.name}`;
+function parseKey(s: string): Key {
+  const [kind = '', namespace = '', name = ''] = s.split('/');
+  return { kind, namespace, name };
+}
+
+export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Pure: the status after one reconcile, from what was observed. */
+export function nextDatabaseStatus(
+  prev: DatabaseStatus | undefined,
+  generation: number | undefined,
+  observed: { paused?: string; versionError?: string; configError?: string; ready?: boolean; readyMessage?: string },
+  at: string,
+): DatabaseStatus {
+  let conditions: Condition[] = prev?.conditions ?? [];
+  const g = generation !== undefined ? { observedGeneration: generation } : {};
+  if (observed.paused !== undefined) {
+    conditions = setCondition(conditions, { type: 'Paused', status: 'True', reason: 'PausedForOperation', message: `paused for ${observed.paused}`, ...g }, at);
+    return { ...prev, phase: 'Paused', conditions, observedGeneration: prev?.observedGeneration };
+  }
+  if (getCondition(conditions, 'Paused')) {
+    conditions = setCondition(conditions, { type: 'Paused', status: 'False', reason: 'Resumed', message: 'the provisioner manages this database', ...g }, at);
+  }
+  if (observed.versionError) {
+    conditions = setCondition(conditions, { type: 'VersionResolved', status: 'False', reason: 'UnknownVersion', message: observed.versionError, ...g }, at);
+    return { phase: 'Failed', conditions, observedGeneration: generation };
+  }
+  conditions = setCondition(conditions, { type: 'VersionResolved', status: 'True', reason: 'FoundInCatalog', message: 'spec.version is in the catalog', ...g }, at);
+  if (observed.configError) {
+    conditions = setCondition(conditions, { type: 'ConfigValid', status: 'False', reason: 'InvalidConfig', message: observed.configError, ...g }, at);
+    return { phase: 'Failed', conditions, observedGeneration: generation };
+  }
+  conditions = setCondition(conditions, { type: 'ConfigValid', status: 'True', reason: 'Rendered', message: 'configuration rendered', ...g }, at);
+  conditions = setCondition(conditions, { type: 'Provisioned', status: 'True', reason: 'ObjectsApplied', message: 'StatefulSets, Services and Secrets are applied', ...g }, at);
+  const ready = observed.ready === true;
+  const wasReady = getCondition(prev?.conditions, 'Ready')?.status === 'True' || prev?.phase === 'NotReady';
+  conditions = setCondition(conditions, { type: 'Ready', status: ready ? 'True' : 'False', reason: ready ? 'AllReplicasReady' : 'ReplicasNotReady', message: observed.readyMessage ?? '', ...g }, at);
+  return { phase: ready ? 'Ready' : wasReady ? 'NotReady' : 'Provisioning', conditions, observedGeneration: generation };
+}
+
+export class Provisioner {
+  private readonly queue: WorkQueue;
+  private readonly informers: Array<ResilientInformer<KubernetesObject>> = [];
+
+  constructor(private readonly o: ProvisionerOptions) {
+    this.queue = new WorkQueue((k) => this.reconcile(parseKey(k)), 4, (k, e) => o.log.warn('reconcile failed; retrying', { key: k, error: apiErrorMessage(e) }));
+  }
+
+  async start(): Promise<void> {
+    const { kube } = this.o;
+    for (const p of provisionings) {
+      const info = kindInfo(p.kind);
+      this.informers.push(new ResilientInformer<KubernetesObject>({
+        kc: kube.kc,
+        path: `/apis/${GROUP}/${VERSION}/${info.plural}`,
+        list: async () => (await kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: info.plural })) as never,
+        resyncMs: this.o.resyncMs,
+        onEvent: (type, obj) => {
+          if (type !== 'delete') this.enqueue({ kind: p.kind, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' });
+        },
+        onError: (e) => this.o.log.warn('database watch failed; restarting', { kind: p.kind, error: apiErrorMessage(e) }),
+      }));
+    }
+    // Children changes (StatefulSet readiness, Pods replaced) bring their database back to the queue.
+    const managed = 'app.kubernetes.io/managed-by=opsflow';
+    this.informers.push(new ResilientInformer<KubernetesObject>({
+      kc: kube.kc, path: '/apis/apps/v1/statefulsets', labelSelector: managed,
+      list: () => kube.apps.listStatefulSetForAllNamespaces({ labelSelector: managed }) as never,
+      onEvent: (_t, obj) => this.enqueueOwner(obj),
+      onError: (e) => this.o.log.warn('statefulset watch failed; restarting', { error: apiErrorMessage(e) }),
+    }));
+    this.informers.push(new ResilientInformer<KubernetesObject>({
+      kc: kube.kc, path: '/api/v1/pods', labelSelector: managed,
+      list: () => kube.core.listPodForAllNamespaces({ labelSelector: managed }) as never,
+      onEvent: (_t, obj) => this.enqueueOwner(obj),
+      onError: (e) => this.o.log.warn('pod watch failed; restarting', { error: apiErrorMessage(e) }),
+    }));
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.o.log.info('provisioner started', { kinds: provisionings.map((p) => p.kind) });
+  }
+
+  async stop(): Promise<void> {
+    this.queue.stop();
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  enqueue(k: Key): void {
+    if (this.o.namespace && k.namespace !== this.o.namespace) return;
+    this.queue.add(keyOf(k));
+  }
+
+  private enqueueOwner(obj: KubernetesObject): void {
+    const labels = obj.metadata?.labels ?? {};
+    const name = labels['app.kubernetes.io/instance'];
+    const plural = labels['app.kubernetes.io/name']?.replace(/\.opsflow\.dev$/, '');
+    const p = provisionings.find((x) => kindInfo(x.kind).plural === plural);
+    if (p && name && obj.metadata?.namespace) this.enqueue({ kind: p.kind, namespace: obj.metadata.namespace, name });
+  }
+
+  /** One level-triggered pass over one database. */
+  async reconcile(key: Key): Promise<void> {
+    const { kube, log } = this.o;
+    const p = provisioningFor(key.kind);
+    let raw: unknown;
+    try {
+      raw = await getCustom(kube, key);
+    } catch (e) {
+      if (isNotFound(e)) return; // deleted: the garbage collector removes the children
+      throw e;
+    }
+    const parsed = p.schema.safeParse(raw);
+    if (!parsed.success) {
+      log.warn('database does not match its schema; left alone', { key: keyOf(key), error: parsed.error.message });
+      return;
+    }
+    const db = parsed.data;
+    if (db.metadata.deletionTimestamp) return;
+    const gen = db.metadata.generation;
+    const paused = db.metadata.annotations?.[PAUSE_ANNOTATION];
+    const write = (observed: Parameters<typeof nextDatabaseStatus>[2]) =>
+      updateStatus<{ status?: DatabaseStatus; metadata?: { resourceVersion?: string } }, DatabaseStatus>(kube, key, (cur) => nextDatabaseStatus(cur.status, gen, observed, now()));
+
+    if (paused !== undefined) {
+      // Pause handshake: acknowledged only here, after any earlier reconcile of this key finished
+      // (the queue runs one reconcile per key at a time), and nothing is changed while it holds.
+      await write({ paused });
+      return;
+    }
+    let version;
+    try {
+      version = p.versionSchema.parse(await getClusterCustom(kube, p.versionKind, db.spec.version));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      await write({ versionError: `spec.version "${db.spec.version}" is not in the ${p.versionKind} catalog (kubectl get ${kindInfo(p.versionKind).plural})` });
+      return;
+    }
+    let userConfig: Record<string, string> | undefined;
+    if (db.spec.configSecret) {
+      try {
+        userConfig = decodeSecret((await kube.core.readNamespacedSecret({ name: db.spec.configSecret.name, namespace: key.namespace })).data);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        await write({ configError: `spec.configSecret: Secret "${db.spec.configSecret.name}" not found` });
+        return;
+      }
+    }
+    let objects;
+    try {
+      objects = p.render(db, version, { userConfig, scripts: this.o.scripts });
+    } catch (e) {
+      await write({ configError: `spec.configSecret: ${e instanceof Error ? e.message : String(e)}` });
+      return;
+    }
+    await this.ensureAuthSecret(p, db);
+    for (const obj of objects) await serverSideApply(kube, obj);
+    await this.labelPodRoles(p, db);
+    const { ready, message } = await this.readiness(p, db);
+    await write({ ready, readyMessage: message });
+  }
+
+  private async ensureAuthSecret(p: Provisioning, db: Database): Promise<void> {
+    const name = authSecretName(db);
+    const namespace = db.metadata.namespace ?? '';
+    try {
+      await this.o.kube.core.readNamespacedSecret({ name, namespace });
+      return;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    if (db.spec.authSecret) throw new Error(`spec.authSecret: Secret "${name}" not found`);
+    // Created once and never re-applied: the password is generated here and only ever read from the Secret.
+    const password = randomBytes(18).toString('base64url');
+    await this.o.kube.core.createNamespacedSecret({ namespace, body: authSecret(db, p.username, password) }).catch((e: unknown) => {
+      if (!(e instanceof Error && /already exists|409/.test(apiErrorMessage(e) + String((e as { code?: number }).code)))) throw e;
+    });
+  }
+
+  private async labelPodRoles(p: Provisioning, db: Database): Promise<void> {
+    const pods = (await this.o.kube.core.listNamespacedPod({
+      namespace: db.metadata.namespace ?? '',
+      labelSelector: Object.entries(selectorLabels(db)).map(([k, v]) => `${k}=${v}`).join(','),
+    })).items;
+    for (const pod of pods) {
+      const want = p.podRole(db, pod.metadata?.name ?? '');
+      if (pod.metadata?.labels?.[ROLE_LABEL] === want || pod.metadata?.deletionTimestamp) continue;
+      await mergePatch<V1Pod>(this.o.kube, { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, labels: { [ROLE_LABEL]: want } } })
+        .catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+    }
+  }
+
+  private async readiness(p: Provisioning, db: Database): Promise<{ ready: boolean; message: string }> {
+    const notes: string[] = [];
+    let ready = true;
+    for (const name of p.statefulSets(db)) {
+      let sts: V1StatefulSet;
+      try {
+        sts = await this.o.kube.apps.readNamespacedStatefulSet({ name, namespace: db.metadata.namespace ?? '' });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        ready = false;
+        notes.push(`${name}: not created yet`);
+        continue;
+      }
+      const want = sts.spec?.replicas ?? 0;
+      const have = sts.status?.readyReplicas ?? 0;
+      if (have < want) ready = false;
+      notes.push(`${name}: ${have}/${want} ready`);
+    }
+    return { ready, message: notes.join('; ') };
+  }
+}
+
+function decodeSecret(data: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+}
+
+export const databaseApiVersion = API_VERSION;
