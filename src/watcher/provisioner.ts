@@ -71,7 +71,8 @@ export class Provisioner {
   private readonly informers: Array<ResilientInformer<KubernetesObject>> = [];
 
   constructor(private readonly o: ProvisionerOptions) {
-    this.queue = new WorkQueue((k) => this.reconcile(parseKey(k)), 4, (k, e) => o.log.warn('reconcile failed; retrying', { key: k, error: apiErrorMessage(e) }));
+    // A database deleted mid-reconcile ends the work for it (404 on its own status write).
+    this.queue = new WorkQueue((k) => this.reconcile(parseKey(k)).catch((e: unknown) => { if (!isNotFound(e)) throw e; }), 4, (k, e) => o.log.warn('reconcile failed; retrying', { key: k, error: apiErrorMessage(e) }));
   }
 
   async start(): Promise<void> {

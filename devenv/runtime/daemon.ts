@@ -1,0 +1,33 @@
+// Starts and stops the local data plane (devenv/runtime/main.ts) as a daemon beside the cluster.
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { kubeconfigPath, kubectl, clusterName } from '../cluster.ts';
+import { repoDir, stateDir } from '../paths.ts';
+import { isAlive, log, readPid, startDaemon, stopDaemon } from '../process.ts';
+import { storageClassManifest } from './volumes.ts';
+
+const pidFile = join(stateDir, `${clusterName}.runtime.pid`);
+export const runtimeLogFile = join(stateDir, `${clusterName}.runtime.log`);
+export const volumesDir = join(stateDir, 'volumes', clusterName);
+
+export function runtimeRunning(): boolean {
+  const pid = readPid(pidFile);
+  return pid !== undefined && isAlive(pid);
+}
+
+/** Starts the runtime unless it runs already; returns whether this call started it. */
+export async function startRuntime(freshCluster: boolean): Promise<boolean> {
+  if (freshCluster) rmSync(volumesDir, { recursive: true, force: true });
+  await kubectl(['apply', '-f', '-'], stringify(storageClassManifest));
+  if (runtimeRunning()) return false;
+  startDaemon(process.execPath, ['--import', 'tsx', join(repoDir, 'devenv', 'runtime', 'main.ts')], runtimeLogFile, pidFile, {
+    ...process.env, KUBECONFIG: kubeconfigPath, OPSFLOW_VOLUMES_DIR: volumesDir,
+  });
+  log(`local data plane started (log: ${runtimeLogFile})`);
+  return true;
+}
+
+export async function stopRuntime(): Promise<void> {
+  await stopDaemon(pidFile);
+}

@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# opsflow's Postgres container command. Runs in the official postgres:<version> image as the postgres
+# user (binaries on PATH); every path comes from the environment so a local runtime can map it.
+#
+#   DATA_DIR          /var/pv                 the PVC mount; holds data/, upgrade/, data.old-<major>/
+#   PGDATA            $DATA_DIR/data          the cluster directory
+#   CONFIG_DIR        /etc/opsflow/config     *.conf with postgresql.conf lines (rendered by the
+#                                             provisioner); copied on every start into PGDATA/conf.d,
+#                                             in name order, after opsflow's replication defaults
+#   RUN_DIR           /var/run/postgresql     unix socket dir (Pod-local); also holds the passfile
+#   POD_NAME          $HOSTNAME               cluster_name, and application_name of a standby
+#   POD_IP            (required)              listen_addresses is exactly this address
+#   PGPORT            5432
+#   POSTGRES_USER     postgres                bootstrap superuser; also the replication user
+#   POSTGRES_PASSWORD (required, Secret)      its password; never logged, never on a command line
+#   ROLE              by ordinal              primary | standby; unset: <name>-0 is primary
+#   PRIMARY_HOST      (standby: required)     DNS name of the primary, e.g. pg-0.pg-pods.ns.svc
+#   PRIMARY_HOSTADDR  (optional)              its IP (libpq hostaddr, used beside host when no DNS)
+#   PRIMARY_PORT      $PGPORT
+#
+# What it does, by the state of PGDATA (PG_VERSION = the cluster's major, M = these binaries' major):
+#   missing/empty      primary: initdb (+password, pg_hba) | standby: pg_basebackup from the primary,
+#                      retrying until the primary answers with major M
+#   PG_VERSION = M     start as is (a standby keeps following the primary)
+#   PG_VERSION < M     primary: pg_upgrade --check, then --link, with the old binaries the
+#                      copy-old-binaries.sh init container put in $DATA_DIR/upgrade/<old>/bin; the new
+#                      cluster is built in $DATA_DIR/data.upgrade-<M> and swapped in only on success;
+#                      the old one stays as $DATA_DIR/data.old-<old> (hard links, a manual rollback
+#                      point until the next major upgrade replaces it). Any failure: old PGDATA
+#                      untouched, the reason on stderr and in $DATA_DIR/upgrade/last-error, exit 1.
+#                      standby: move the data aside, re-clone from the (upgraded) primary, delete it.
+#   PG_VERSION > M     refuse (a downgrade is not possible).
+# Then `exec postgres`, so the kubelet's signals reach the postmaster (SIGTERM smart, SIGINT fast).
+set -euo pipefail
+
+DATA_DIR="${DATA_DIR:-/var/pv}"
+PGDATA="${PGDATA:-$DATA_DIR/data}"
+CONFIG_DIR="${CONFIG_DIR:-/etc/opsflow/config}"
+RUN_DIR="${RUN_DIR:-/var/run/postgresql}"
+PGPORT="${PGPORT:-5432}"
+POSTGRES_USER="${POSTGRES_USER:-postgres}"
+POD_NAME="${POD_NAME:-${HOSTNAME:-postgres}}"
+POD_IP="${POD_IP:-}"
+ROLE="${ROLE:-}"
+PRIMARY_HOST="${PRIMARY_HOST:-}"
+PRIMARY_HOSTADDR="${PRIMARY_HOSTADDR:-}"
+PRIMARY_PORT="${PRIMARY_PORT:-$PGPORT}"
+UPGRADE_DIR="$DATA_DIR/upgrade"
+PASSFILE="$RUN_DIR/.opsflow-pgpass"
+export PGDATA PGPORT LC_ALL=C # LC_ALL: stable, parseable tool output (pg_controldata)
+
+log() { printf '%s opsflow-bootstrap[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$POD_NAME" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+[ -n "$POD_IP" ] || die "POD_IP is not set (the address to listen on)"
+[ -n "${POSTGRES_PASSWORD:-}" ] || die "POSTGRES_PASSWORD is not set"
+if [ -z "$ROLE" ]; then
+  case "$POD_NAME" in *-0) ROLE=primary ;; *) ROLE=standby ;; esac
+fi
+case "$ROLE" in primary | standby) ;; *) die "ROLE must be primary or standby, not '$ROLE'" ;; esac
+if [ "$ROLE" = standby ] && [ -z "$PRIMARY_HOST$PRIMARY_HOSTADDR" ]; then die "a standby needs PRIMARY_HOST"; fi
+
+# "postgres (PostgreSQL) 16.4 (Debian 16.4-1.pgdg120+1)" -> 16.4 -> 16
+RUN_VERSION="$(postgres -V | sed -E 's/^[^0-9]*([0-9]+(\.[0-9]+)?).*$/\1/')"
+RUN_MAJOR="${RUN_VERSION%%.*}"
+NEW_BINDIR="$(cd "$(dirname "$(command -v postgres)")" && pwd -P)"
+
+umask 077 # PGDATA must be 0700 and the passfile 0600
+mkdir -p "$RUN_DIR" "$UPGRADE_DIR"
+
+# Credentials go through files libpq reads (passfile, initdb --pwfile), never through argv or logs.
+# The passfile is rewritten on every start, so a rotated Secret reaches replication on restart.
+pgpass_escape() { local v="${1//\\/\\\\}"; printf '%s' "${v//:/\\:}"; }
+printf '*:*:*:%s:%s\n' "$(pgpass_escape "$POSTGRES_USER")" "$(pgpass_escape "$POSTGRES_PASSWORD")" >"$PASSFILE"
+
+# A conninfo value in single quotes, with \ and ' escaped.
+cq() { local v="${1//\\/\\\\}"; printf "'%s'" "${v//\'/\\\'}"; }
+PRIMARY_CONNINFO="port=$(cq "$PRIMARY_PORT") user=$(cq "$POSTGRES_USER") passfile=$(cq "$PASSFILE") application_name=$(cq "$POD_NAME") connect_timeout=10"
+[ -z "$PRIMARY_HOSTADDR" ] || PRIMARY_CONNINFO="hostaddr=$(cq "$PRIMARY_HOSTADDR") $PRIMARY_CONNINFO"
+[ -z "$PRIMARY_HOST" ] || PRIMARY_CONNINFO="host=$(cq "$PRIMARY_HOST") $PRIMARY_CONNINFO"
+
+# pg_hba: the socket is reachable only inside the Pod (probes, pg_upgrade), so it trusts; every TCP
+# connection, replication included, needs the SCRAM password.
+write_hba() {
+  cat >"$1/pg_hba.conf" <<'EOF'
+# Written by opsflow bootstrap.sh on every start.
+# TYPE  DATABASE     USER  ADDRESS    METHOD
+local   all          all              trust
+local   replication  all              trust
+host    all          all   0.0.0.0/0  scram-sha-256
+host    all          all   ::/0       scram-sha-256
+host    replication  all   0.0.0.0/0  scram-sha-256
+host    replication  all   ::/0       scram-sha-256
+EOF
+}
+
+ensure_include() {
+  mkdir -p "$1/conf.d" # include_dir of a missing directory is a fatal config error
+  grep -qxF "include_dir = 'conf.d'" "$1/postgresql.conf" ||
+    printf "\n# opsflow: replication defaults and the user's CONFIG_DIR files (bootstrap.sh)\ninclude_dir = 'conf.d'\n" >>"$1/postgresql.conf"
+}
+
+# Operator-owned config, rewritten on every start; the user's files come after the defaults.
+sync_config() {
+  local d="$1" f n=0
+  mkdir -p "$d/conf.d"
+  rm -f "$d"/conf.d/*.conf
+  cat >"$d/conf.d/00-opsflow-defaults.conf" <<'EOF'
+# Written by opsflow bootstrap.sh on every start: what streaming replication needs.
+wal_level = replica
+hot_standby = on
+max_wal_senders = 10
+wal_keep_size = '256MB'
+wal_log_hints = on
+password_encryption = 'scram-sha-256'
+EOF
+  if [ -d "$CONFIG_DIR" ]; then
+    for f in "$CONFIG_DIR"/*.conf; do
+      [ -f "$f" ] || continue
+      cp "$f" "$d/conf.d/50-user-$(basename "$f")"
+      n=$((n + 1))
+    done
+  fi
+  write_hba "$d"
+  ensure_include "$d"
+  log "config: opsflow defaults + $n file(s) from $CONFIG_DIR"
+}
+
+# initdb into a fresh directory: same superuser, C locale (the same on every image, and what a later
+# pg_upgrade re-creates), password from a file.
+init_cluster() {
+  local dir="$1" pwfile="$RUN_DIR/.opsflow-pwfile"
+  shift
+  rm -rf "$dir"
+  printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+  if ! initdb -D "$dir" --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
+    --encoding=UTF8 --locale=C "$@" >&2; then
+    rm -f "$pwfile"
+    return 1
+  fi
+  rm -f "$pwfile"
+  write_hba "$dir"
+  ensure_include "$dir"
+}
+
+# A standby's data comes from the primary, copied into a side directory and moved in only when
+# complete, so a crash mid-copy never leaves a half PGDATA. Retries until the primary answers and
+# runs our major (during a major upgrade the standby may be up before the primary is upgraded).
+clone_from_primary() {
+  local tmp="$DATA_DIR/data.clone" attempt=0 delay=1 v
+  log "cloning from the primary ($PRIMARY_HOST${PRIMARY_HOSTADDR:+ at $PRIMARY_HOSTADDR}:$PRIMARY_PORT)"
+  while :; do
+    attempt=$((attempt + 1))
+    rm -rf "$tmp"
+    if ! pg_isready -q -d "$PRIMARY_CONNINFO"; then
+      if [ $((attempt % 10)) -eq 1 ]; then log "primary does not answer yet (attempt $attempt); retrying"; fi
+    elif pg_basebackup -D "$tmp" -d "$PRIMARY_CONNINFO" --wal-method=stream --checkpoint=fast --no-password; then
+      v="$(cat "$tmp/PG_VERSION")"
+      if [ "$v" = "$RUN_MAJOR" ]; then break; fi
+      log "the primary runs PostgreSQL $v, this Pod $RUN_MAJOR: waiting for the primary's upgrade"
+    else
+      log "pg_basebackup failed (attempt $attempt); retrying"
+    fi
+    sleep "$delay"
+    delay=$((delay < 8 ? delay * 2 : 10))
+  done
+  touch "$tmp/standby.signal"
+  mv "$tmp" "$PGDATA"
+  log "cloned from the primary (attempt $attempt)"
+}
+
+upgrade_failed() { # $1 = old major, $2 = reason (may be many lines)
+  {
+    printf 'major upgrade of %s from PostgreSQL %s to %s failed at %s:\n' "$PGDATA" "$1" "$RUN_VERSION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf '%s\n' "$2"
+  } >"$UPGRADE_DIR/last-error"
+  log "FATAL: major upgrade failed; the old data directory is untouched and still PostgreSQL $1"
+  cat "$UPGRADE_DIR/last-error" >&2
+  exit 1
+}
+
+# pg_upgrade's own output plus the files it points at (lists of offending objects, server logs).
+pg_upgrade_reason() {
+  local out="$1" f
+  cat "$out"
+  { grep -oE '/[^" ]+\.(txt|log)' "$out" || true; } | sort -u | while read -r f; do
+    if [ -f "$f" ]; then printf '\n--- %s\n' "$f"; tail -n 40 "$f"; fi
+  done
+}
+
+# Finishes a swap cut short by a crash (otherwise a primary would find no PGDATA and initdb anew).
+finish_pending_swap() {
+  local pending="$UPGRADE_DIR/swap-pending" old_major new
+  [ -f "$pending" ] || return 0
+  { read -r old_major && read -r new; } <"$pending"
+  if [ -d "$new" ]; then
+    if [ -d "$PGDATA" ]; then rm -rf "$DATA_DIR/data.old-$old_major" && mv "$PGDATA" "$DATA_DIR/data.old-$old_major"; fi
+    mv "$new" "$PGDATA"
+  fi
+  rm -f "$pending"
+}
+
+upgrade_primary() {
+  local old="$1" old_bindir="$UPGRADE_DIR/$1/bin" new="$DATA_DIR/data.upgrade-$RUN_MAJOR" work out ctl state checksums segbytes v
+  local -a initdb_args=() common=()
+  rm -f "$UPGRADE_DIR/last-error"
+  log "PGDATA is PostgreSQL $old, this image runs $RUN_VERSION: major upgrade with pg_upgrade --link"
+  [ -x "$old_bindir/postgres" ] && [ -x "$old_bindir/pg_ctl" ] && [ -x "$old_bindir/pg_controldata" ] ||
+    upgrade_failed "$old" "the PostgreSQL $old binaries are not in $old_bindir: the copy-old-binaries.sh init container (running the postgres:$old image) must run first"
+  v="$("$old_bindir/postgres" -V 2>&1)" || upgrade_failed "$old" "the copied PostgreSQL $old binaries do not run: $v"
+  [[ "$v" =~ \)\ $old\. ]] || upgrade_failed "$old" "$old_bindir/postgres is not PostgreSQL $old: $v"
+
+  ctl="$("$old_bindir/pg_controldata" -D "$PGDATA" 2>&1)" || upgrade_failed "$old" "pg_controldata failed: $ctl"
+  state="$(sed -n 's/^Database cluster state: *//p' <<<"$ctl")"
+  if [ "$state" != "shut down" ] && [ "$state" != "shut down in recovery" ]; then
+    # pg_upgrade needs a clean shutdown; a killed primary gets its crash recovery from the old server.
+    log "the old cluster was not shut down cleanly ($state): crash recovery in single-user mode"
+    "$old_bindir/postgres" --single -D "$PGDATA" template1 </dev/null >&2 ||
+      upgrade_failed "$old" "crash recovery of the old cluster with PostgreSQL $old failed (see the log above)"
+    ctl="$("$old_bindir/pg_controldata" -D "$PGDATA" 2>&1)"
+  fi
+  # The new cluster must match the old one's page checksums and WAL segment size.
+  checksums="$(sed -n 's/^Data page checksum version: *//p' <<<"$ctl")"
+  segbytes="$(sed -n 's/^Bytes per WAL segment: *//p' <<<"$ctl")"
+  if [ "${checksums:-0}" != 0 ]; then initdb_args+=(--data-checksums); elif [ "$RUN_MAJOR" -ge 18 ]; then initdb_args+=(--no-data-checksums); fi
+  [ -z "$segbytes" ] || initdb_args+=("--wal-segsize=$((segbytes / 1024 / 1024))")
+
+  out="$(init_cluster "$new" "${initdb_args[@]}" 2>&1)" || { rm -rf "$new"; upgrade_failed "$old" "initdb of the new cluster failed: $out"; }
+  # pg_upgrade writes its reports into the current directory (and, from 15 on, into the new PGDATA).
+  work="$UPGRADE_DIR/work-$old-to-$RUN_MAJOR"
+  rm -rf "$work" && mkdir -p "$work" && cd "$work"
+  common=(--old-bindir="$old_bindir" --new-bindir="$NEW_BINDIR" --old-datadir="$PGDATA" --new-datadir="$new"
+    --username="$POSTGRES_USER" --socketdir="$RUN_DIR")
+
+  log "pg_upgrade --check"
+  if ! pg_upgrade --check "${common[@]}" >"$work/check.out" 2>&1; then
+    local reason
+    reason="$(pg_upgrade_reason "$work/check.out")"
+    rm -rf "$new"
+    upgrade_failed "$old" "pg_upgrade --check: $reason"
+  fi
+  log "pg_upgrade --link"
+  if ! pg_upgrade --link "${common[@]}" >"$work/upgrade.out" 2>&1; then
+    local reason
+    reason="$(pg_upgrade_reason "$work/upgrade.out")"
+    # In link mode pg_upgrade renames the old pg_control only once linking starts; as long as the
+    # new cluster never ran, renaming it back restores the old cluster (pg_upgrade's documentation).
+    if [ -f "$PGDATA/global/pg_control.old" ] && [ ! -f "$PGDATA/global/pg_control" ]; then
+      mv "$PGDATA/global/pg_control.old" "$PGDATA/global/pg_control"
+    fi
+    rm -rf "$new"
+    upgrade_failed "$old" "pg_upgrade --link: $reason"
+  fi
+  cat "$work/upgrade.out"
+  cd /
+  # The swap: two renames on one filesystem, recorded first so a crash in between is finished on
+  # the next start.
+  printf '%s\n%s\n' "$old" "$new" >"$UPGRADE_DIR/swap-pending"
+  finish_pending_swap
+  printf 'upgraded %s from PostgreSQL %s to %s at %s; old cluster kept in %s\n' "$PGDATA" "$old" "$RUN_VERSION" \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$DATA_DIR/data.old-$old" >"$UPGRADE_DIR/last-upgrade"
+  log "upgraded to PostgreSQL $RUN_VERSION; the old cluster is kept in $DATA_DIR/data.old-$old (statistics: run vacuumdb --all --analyze-in-stages)"
+}
+
+if [ -f "$UPGRADE_DIR/swap-pending" ]; then
+  log "finishing the data directory swap of an upgrade that was interrupted"
+  finish_pending_swap
+fi
+
+data_major=""
+if [ -f "$PGDATA/PG_VERSION" ]; then
+  data_major="$(cat "$PGDATA/PG_VERSION")"
+elif [ -d "$PGDATA" ] && [ -n "$(ls -A "$PGDATA")" ]; then
+  # Not a cluster directory (we never leave half-made ones): a primary's data is never guessed at.
+  [ "$ROLE" = standby ] || die "$PGDATA is not empty but holds no PostgreSQL cluster (no PG_VERSION); refusing to touch it"
+  log "$PGDATA holds no cluster: removing it (standby data is re-cloned)"
+  rm -rf "$PGDATA"
+fi
+
+if [ -z "$data_major" ]; then
+  if [ "$ROLE" = primary ]; then
+    log "initialising a new PostgreSQL $RUN_VERSION cluster"
+    init_cluster "$DATA_DIR/data.init" --data-checksums
+    mv "$DATA_DIR/data.init" "$PGDATA"
+  else
+    rm -rf "$PGDATA"
+    clone_from_primary
+  fi
+elif ! [[ "$data_major" =~ ^[0-9]+$ ]]; then
+  die "$PGDATA/PG_VERSION says '$data_major', not a major version"
+elif [ "$data_major" -gt "$RUN_MAJOR" ]; then
+  die "$PGDATA is PostgreSQL $data_major but this image runs $RUN_VERSION: a downgrade is not possible; run a postgres:$data_major image"
+elif [ "$data_major" -lt "$RUN_MAJOR" ]; then
+  if [ "$ROLE" = primary ]; then
+    upgrade_primary "$data_major"
+  else
+    log "PGDATA is PostgreSQL $data_major, this image runs $RUN_VERSION: re-cloning from the upgraded primary"
+    rm -rf "$DATA_DIR/data.old-$data_major"
+    mv "$PGDATA" "$DATA_DIR/data.old-$data_major"
+    clone_from_primary
+    rm -rf "$DATA_DIR/data.old-$data_major"
+  fi
+else
+  log "PGDATA holds a PostgreSQL $data_major cluster: starting it"
+fi
+
+sync_config "$PGDATA"
+args=(-D "$PGDATA" -c "listen_addresses=$POD_IP" -c "port=$PGPORT" -c "unix_socket_directories=$RUN_DIR" -c "cluster_name=$POD_NAME")
+if [ "$ROLE" = standby ]; then
+  touch "$PGDATA/standby.signal"
+  # On the command line so it beats postgresql.auto.conf; it names the passfile, not the password.
+  args+=(-c "primary_conninfo=$PRIMARY_CONNINFO")
+elif [ -f "$PGDATA/standby.signal" ]; then
+  log "warning: ROLE=primary but PGDATA has standby.signal: starting as a standby; promotion (pg_ctl promote) is the operator's step"
+fi
+log "starting PostgreSQL $RUN_VERSION as $ROLE on $POD_IP:$PGPORT"
+exec postgres "${args[@]}"

@@ -1,0 +1,377 @@
+// opsflow's Postgres container scripts (bootstrap.sh, copy-old-binaries.sh) with real PostgreSQL
+// processes, one loopback IP per "Pod" (127.1.200.x, port 5432): replication from a primary to two
+// standbys, a standby restarted on its own data, a 15 → 16 major upgrade with pg_upgrade --link and
+// re-cloned standbys, and a pg_upgrade --check that fails for a real reason (a prepared transaction)
+// and leaves the old cluster as it was. Needs the binaries of infra/install-postgres.sh; without
+// them every test fails saying so.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoDir } from '../../devenv/paths.ts';
+import { pinnedPostgresVersion, postgresBinDir } from '../../devenv/postgres.ts';
+import {
+  logTail, query, runContainerScript, runContainerScriptToEnd, stopContainer, killContainer, waitForPostgres, withClient, type PgTarget,
+} from '../../devenv/postgres-process.ts';
+import { sleep, waitFor } from '../../devenv/process.ts';
+
+const scripts = join(repoDir, 'src', 'engines', 'postgres', 'scripts');
+const bootstrap = join(scripts, 'bootstrap.sh');
+const copyOldBinaries = join(scripts, 'copy-old-binaries.sh');
+// Quotes, a colon and a backslash: the passfile and conninfo escaping must hold.
+const password = `s3cr:et\\pa'ss"w0rd`;
+const v15 = pinnedPostgresVersion(15);
+const v16 = pinnedPostgresVersion(16);
+
+/** Which binaries play the image: a pinned version ("16.15") or another installation's bin/. */
+type Bins = string | { binDir: string };
+const binsOption = (b: Bins) => (typeof b === 'string' ? { version: b } : b);
+
+interface Pod {
+  name: string;
+  ip: string;
+  dataDir: string;
+  pgdata: string;
+  configDir: string;
+  logFile: string;
+  child?: ChildProcess;
+  target: PgTarget;
+}
+
+/** One scratch folder per suite; its Pods, started and stopped like the kubelet would. */
+class LocalPods {
+  readonly root = mkdtempSync(join(tmpdir(), 'opsflow-pg-'));
+  readonly pods = new Map<string, Pod>();
+  private starts = 0;
+
+  pod(name: string, ip: string): Pod {
+    let p = this.pods.get(name);
+    if (!p) {
+      const dataDir = join(this.root, name, 'pv');
+      p = {
+        name, ip, dataDir, pgdata: join(dataDir, 'data'), configDir: join(this.root, name, 'config'),
+        logFile: join(this.root, name, 'container.log'),
+        target: { host: ip, port: 5432, user: 'postgres', password },
+      };
+      mkdirSync(p.dataDir, { recursive: true });
+      mkdirSync(p.configDir, { recursive: true });
+      this.pods.set(name, p);
+    }
+    return p;
+  }
+
+  env(p: Pod, primary: Pod, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      POD_NAME: p.name, POD_IP: p.ip, PGPORT: '5432',
+      DATA_DIR: p.dataDir, PGDATA: p.pgdata, CONFIG_DIR: p.configDir,
+      // A fresh socket dir per container start, like the Pod's emptyDir.
+      RUN_DIR: join(this.root, p.name, `run-${++this.starts}`),
+      POSTGRES_USER: 'postgres', POSTGRES_PASSWORD: password,
+      PRIMARY_HOST: `${primary.name}.pg-pods.test.svc`, PRIMARY_HOSTADDR: primary.ip,
+      ...extra,
+    };
+  }
+
+  /** Starts bootstrap.sh for the Pod and waits until it serves queries. */
+  async start(p: Pod, primary: Pod, bins: Bins, extra: Record<string, string> = {}): Promise<void> {
+    writeFileSync(p.logFile, `--- start with ${JSON.stringify(bins)}\n`, { flag: 'a' });
+    p.child = runContainerScript({ script: bootstrap, ...binsOption(bins), env: this.env(p, primary, extra), logFile: p.logFile });
+    await waitForPostgres(p.target, { timeoutMs: 180_000, child: p.child, logFile: p.logFile });
+  }
+
+  async stop(p: Pod): Promise<void> {
+    if (p.child) await stopContainer(p.child, 'SIGINT');
+    p.child = undefined;
+  }
+
+  /** Kills everything; keeps the folder (with the logs) when a test failed or OPSFLOW_KEEP_TEST_DIRS=1. */
+  async cleanup(failed: boolean): Promise<void> {
+    for (const p of this.pods.values()) if (p.child) killContainer(p.child);
+    await sleep(500);
+    const keep = failed || process.env.OPSFLOW_KEEP_TEST_DIRS === '1';
+    if (keep) process.stderr.write(`[opsflow] postgres test folder kept for inspection: ${this.root}\n`);
+    else rmSync(this.root, { recursive: true, force: true });
+  }
+
+  logs(): string {
+    return [...this.pods.values()].map((p) => `--- ${p.name} (${p.logFile}):\n${logTail(p.logFile, 25)}`).join('\n');
+  }
+}
+
+async function replication(primary: Pod): Promise<Map<string, string>> {
+  const rows = await query<{ application_name: string; state: string }>(primary.target, 'SELECT application_name, state FROM pg_stat_replication');
+  return new Map(rows.map((r) => [r.application_name, r.state]));
+}
+
+async function waitStreaming(primary: Pod, standbys: Pod[]): Promise<void> {
+  await waitFor(`${standbys.map((s) => s.name).join(', ')} streaming from ${primary.name}`, async () => {
+    const r = await replication(primary);
+    return standbys.every((s) => r.get(s.name) === 'streaming');
+  }, 120_000, 500);
+}
+
+async function waitRow(p: Pod, sql: string, expected: unknown): Promise<void> {
+  await waitFor(`${p.name} to return ${JSON.stringify(expected)} for ${sql}`, async () => {
+    const rows = await query(p.target, sql);
+    return JSON.stringify(rows) === JSON.stringify(expected);
+  }, 60_000, 250);
+}
+
+function binariesPresent(): void {
+  // Throws "PostgreSQL X.Y binaries are not installed …: run `bash infra/install-postgres.sh`".
+  postgresBinDir(v15);
+  postgresBinDir(v16);
+}
+
+/** Fails the current test's suite when the binaries are missing, and tidies up after it. */
+function suiteSetup(name: string): { pods: () => LocalPods } {
+  let pods: LocalPods | undefined;
+  let failed = false;
+  before(function () {
+    binariesPresent();
+    pods = new LocalPods();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') {
+      failed = true;
+      if (pods) process.stderr.write(`[opsflow] ${name}: container logs\n${pods.logs()}\n`);
+    }
+  });
+  after(async function () {
+    await pods?.cleanup(failed);
+  });
+  return { pods: () => { assert.ok(pods); return pods; } };
+}
+
+describe('Postgres scripts: replication (bootstrap.sh, real processes)', function () {
+  this.timeout(300_000);
+  const suite = suiteSetup('replication');
+
+  it('starts a primary and two standbys that stream from it, on their own loopback IPs', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', '127.1.200.1');
+    const p1 = pods.pod('pg-1', '127.1.200.2');
+    const p2 = pods.pod('pg-2', '127.1.200.3');
+    // A user config file, as the provisioner renders it into CONFIG_DIR.
+    for (const p of [p0, p1, p2]) writeFileSync(join(p.configDir, 'opsflow.conf'), "work_mem = '7MB'\nmax_connections = '50'\n");
+
+    // All at once, like a StatefulSet with Parallel pod management: the standbys retry until the
+    // primary (ROLE unset: ordinal 0) has initialised and answers.
+    await Promise.all([pods.start(p0, p0, v16), pods.start(p1, p0, v16), pods.start(p2, p0, v16)]);
+    await waitStreaming(p0, [p1, p2]);
+
+    const [info] = await query<{ recovery: boolean; listen: string; work_mem: string; version: string }>(p0.target,
+      "SELECT pg_is_in_recovery() AS recovery, current_setting('listen_addresses') AS listen, current_setting('work_mem') AS work_mem, current_setting('server_version') AS version");
+    assert.deepEqual(info, { recovery: false, listen: '127.1.200.1', work_mem: '7MB', version: v16 });
+    for (const s of [p1, p2]) {
+      const [r] = await query<{ recovery: boolean; listen: string }>(s.target, "SELECT pg_is_in_recovery() AS recovery, current_setting('listen_addresses') AS listen");
+      assert.deepEqual(r, { recovery: true, listen: s.ip });
+    }
+
+    await query(p0.target, 'CREATE TABLE notes (id int PRIMARY KEY, body text)');
+    await query(p0.target, "INSERT INTO notes VALUES (1, 'written on the primary')");
+    await waitRow(p1, 'SELECT body FROM notes WHERE id = 1', [{ body: 'written on the primary' }]);
+    await waitRow(p2, 'SELECT body FROM notes WHERE id = 1', [{ body: 'written on the primary' }]);
+    await assert.rejects(query(p1.target, "INSERT INTO notes VALUES (2, 'on a standby')"), /read-only transaction/);
+  });
+
+  it('restarts a killed standby on its own data: it streams again without re-cloning', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', '127.1.200.1');
+    const p1 = pods.pod('pg-1', '127.1.200.2');
+    const p2 = pods.pod('pg-2', '127.1.200.3');
+    assert.ok(p1.child);
+    const inode = statSync(p1.pgdata).ino;
+    writeFileSync(join(p1.pgdata, 'opsflow-test-marker'), 'kept?');
+    killContainer(p1.child); // SIGKILL to postgres and all its backends
+    p1.child = undefined;
+    await waitFor('pg-1 gone from pg_stat_replication', async () => !(await replication(p0)).has('pg-1'), 60_000, 500);
+    await query(p0.target, "INSERT INTO notes VALUES (3, 'written while pg-1 was down')");
+
+    const logBefore = readFileSync(p1.logFile, 'utf8').length;
+    await pods.start(p1, p0, v16);
+    await waitStreaming(p0, [p1, p2]);
+    await waitRow(p1, 'SELECT body FROM notes WHERE id = 3', [{ body: 'written while pg-1 was down' }]);
+    const restartLog = readFileSync(p1.logFile, 'utf8').slice(logBefore);
+    assert.match(restartLog, /PGDATA holds a PostgreSQL 16 cluster: starting it/);
+    assert.doesNotMatch(restartLog, /cloning from the primary/);
+    assert.equal(statSync(p1.pgdata).ino, inode, 'the same data directory');
+    assert.ok(existsSync(join(p1.pgdata, 'opsflow-test-marker')), 'the data directory was not replaced');
+  });
+
+  it('never writes the password into a log or onto a command line', async () => {
+    const pods = suite.pods();
+    for (const p of pods.pods.values()) {
+      assert.ok(!readFileSync(p.logFile, 'utf8').includes(password), `${p.name}'s log holds the password`);
+      if (p.child?.pid) {
+        const cmdline = readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8');
+        assert.ok(!cmdline.includes(password), `${p.name}'s command line holds the password`);
+        if (p.name !== 'pg-0') assert.match(cmdline, /primary_conninfo=host='pg-0\.pg-pods\.test\.svc' hostaddr='127\.1\.200\.1'.*application_name='pg-/);
+      }
+    }
+  });
+});
+
+describe('Postgres scripts: major upgrade 15 → 16 (copy-old-binaries.sh + bootstrap.sh)', function () {
+  this.timeout(600_000);
+  const suite = suiteSetup('major upgrade');
+
+  it('upgrades the primary with pg_upgrade --link and re-clones the standby from it', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', '127.1.200.11');
+    const p1 = pods.pod('pg-1', '127.1.200.12');
+    await pods.start(p0, p0, v15);
+    await pods.start(p1, p0, v15);
+    await waitStreaming(p0, [p1]);
+    await query(p0.target, 'CREATE TABLE orders (id int PRIMARY KEY, item text)');
+    await query(p0.target, "INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 1000) g");
+    await waitRow(p1, 'SELECT count(*)::int AS n FROM orders', [{ n: 1000 }]);
+    // The rollout: replicas stop first, then the primary (fast shutdown, as on Pod deletion).
+    await pods.stop(p1);
+    await pods.stop(p0);
+
+    // The init container, with the OLD image; twice, because init containers re-run.
+    const copyEnv = { DATA_DIR: p0.dataDir };
+    const copyLog = join(pods.root, 'pg-0', 'copy-old-binaries.log');
+    assert.deepEqual(await runContainerScriptToEnd({ script: copyOldBinaries, version: v15, env: copyEnv, logFile: copyLog }), { code: 0, signal: null });
+    assert.deepEqual(await runContainerScriptToEnd({ script: copyOldBinaries, version: v15, env: copyEnv, logFile: copyLog }), { code: 0, signal: null });
+    assert.match(readFileSync(copyLog, 'utf8'), /already copied/);
+    assert.equal(readFileSync(join(p0.dataDir, 'upgrade', '15', 'VERSION'), 'utf8').trim(), `postgres (PostgreSQL) ${v15}`);
+
+    await pods.start(p0, p0, v16);
+    const [info] = await query<{ version: string; n: number }>(p0.target, "SELECT current_setting('server_version') AS version, (SELECT count(*)::int FROM orders) AS n");
+    assert.deepEqual(info, { version: v16, n: 1000 });
+    assert.equal(readFileSync(join(p0.pgdata, 'PG_VERSION'), 'utf8').trim(), '16');
+    assert.equal(readFileSync(join(p0.dataDir, 'data.old-15', 'PG_VERSION'), 'utf8').trim(), '15', 'the old cluster is kept aside');
+    assert.ok(!existsSync(join(p0.dataDir, 'data.upgrade-16')), 'no temporary cluster left');
+    assert.match(readFileSync(join(p0.dataDir, 'upgrade', 'last-upgrade'), 'utf8'), /from PostgreSQL 15 to 16\./);
+    assert.match(readFileSync(p0.logFile, 'utf8'), /pg_upgrade --link/);
+
+    await query(p0.target, "INSERT INTO orders VALUES (1001, 'after the upgrade')");
+    await pods.start(p1, p0, v16);
+    await waitStreaming(p0, [p1]);
+    await waitRow(p1, 'SELECT count(*)::int AS n, max(item) FILTER (WHERE id = 1001) AS last FROM orders', [{ n: 1001, last: 'after the upgrade' }]);
+    const [s] = await query<{ version: string; recovery: boolean }>(p1.target, "SELECT current_setting('server_version') AS version, pg_is_in_recovery() AS recovery");
+    assert.deepEqual(s, { version: v16, recovery: true });
+    assert.match(readFileSync(p1.logFile, 'utf8'), /PGDATA is PostgreSQL 15, this image runs 16\.\d+: re-cloning/);
+    assert.equal(readFileSync(join(p1.pgdata, 'PG_VERSION'), 'utf8').trim(), '16');
+    assert.ok(!existsSync(join(p1.dataDir, 'data.old-15')), "the standby's old copy is deleted after the re-clone");
+  });
+});
+
+describe('Postgres scripts: a failing pg_upgrade --check', function () {
+  this.timeout(600_000);
+  const suite = suiteSetup('failing upgrade check');
+
+  it('leaves the PostgreSQL 15 data as it was, exits non-zero and says why (stderr and upgrade/last-error)', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', '127.1.200.21');
+    // pg_upgrade refuses a cluster holding prepared transactions (they cannot be carried over):
+    // a real, common blocker (a forgotten two-phase commit), induced through the user's config.
+    writeFileSync(join(p0.configDir, 'user.conf'), 'max_prepared_transactions = 5\n');
+    await pods.start(p0, p0, v15);
+    await query(p0.target, 'CREATE TABLE ledger (id int PRIMARY KEY, amount int)');
+    await query(p0.target, 'INSERT INTO ledger SELECT g, g * 10 FROM generate_series(1, 100) g');
+    await withClient(p0.target, async (c) => {
+      await c.query('BEGIN');
+      await c.query('INSERT INTO ledger VALUES (101, 1010)');
+      await c.query("PREPARE TRANSACTION 'forgotten'");
+    });
+    await pods.stop(p0);
+    const pgdataInode = statSync(p0.pgdata).ino;
+    const topLevel = readdirSync(p0.pgdata).sort();
+
+    const copyLog = join(pods.root, 'pg-0', 'copy-old-binaries.log');
+    assert.deepEqual(await runContainerScriptToEnd({ script: copyOldBinaries, version: v15, env: { DATA_DIR: p0.dataDir }, logFile: copyLog }), { code: 0, signal: null });
+
+    const stderrFile = join(pods.root, 'pg-0', 'upgrade.stderr');
+    const exit = await runContainerScriptToEnd({ script: bootstrap, version: v16, env: pods.env(p0, p0), logFile: p0.logFile, stderrFile }, 300_000);
+    assert.equal(exit.signal, null);
+    assert.notEqual(exit.code, 0, 'bootstrap.sh exits non-zero');
+    const stderr = readFileSync(stderrFile, 'utf8');
+    assert.match(stderr, /pg_upgrade --check/);
+    assert.match(stderr, /The source cluster contains prepared transactions/);
+    const lastError = readFileSync(join(p0.dataDir, 'upgrade', 'last-error'), 'utf8');
+    assert.match(lastError, /from PostgreSQL 15 to 16\.\d+ failed/);
+    assert.match(lastError, /prepared transactions/);
+    assert.ok(!stderr.includes(password) && !lastError.includes(password), 'no password in the error output');
+
+    // The old cluster, where it was, as it was.
+    assert.equal(readFileSync(join(p0.pgdata, 'PG_VERSION'), 'utf8').trim(), '15');
+    assert.equal(statSync(p0.pgdata).ino, pgdataInode, 'the same directory');
+    assert.deepEqual(readdirSync(p0.pgdata).sort(), topLevel);
+    assert.ok(existsSync(join(p0.pgdata, 'global', 'pg_control')) && !existsSync(join(p0.pgdata, 'global', 'pg_control.old')));
+    assert.ok(!existsSync(join(p0.dataDir, 'data.upgrade-16')) && !existsSync(join(p0.dataDir, 'data.old-15')), 'nothing half-done beside it');
+
+    await pods.start(p0, p0, v15);
+    const [info] = await query<{ version: string; n: number; prepared: string[] }>(p0.target,
+      "SELECT current_setting('server_version') AS version, (SELECT count(*)::int FROM ledger) AS n, ARRAY(SELECT gid FROM pg_prepared_xacts) AS prepared");
+    assert.deepEqual(info, { version: v15, n: 100, prepared: ['forgotten'] });
+
+  });
+
+  it('upgrades once the cause is fixed, even after the old primary was killed (crash recovery first)', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', '127.1.200.21');
+    await query(p0.target, "COMMIT PREPARED 'forgotten'");
+    assert.ok(p0.child);
+    killContainer(p0.child); // no clean shutdown: pg_upgrade alone would refuse this cluster
+    p0.child = undefined;
+    await sleep(500);
+    await pods.start(p0, p0, v16);
+    const [after] = await query<{ version: string; n: number }>(p0.target, "SELECT current_setting('server_version') AS version, (SELECT count(*)::int FROM ledger) AS n");
+    assert.deepEqual(after, { version: v16, n: 101 });
+    assert.match(readFileSync(p0.logFile, 'utf8'), /was not shut down cleanly \(in production\): crash recovery in single-user mode/);
+    assert.ok(!existsSync(join(p0.dataDir, 'upgrade', 'last-error')), 'a successful upgrade clears last-error');
+  });
+
+  it('refuses to start a PostgreSQL 16 data directory with 15 binaries', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', '127.1.200.21');
+    await pods.stop(p0);
+    const stderrFile = join(pods.root, 'pg-0', 'downgrade.stderr');
+    const exit = await runContainerScriptToEnd({ script: bootstrap, version: v15, env: pods.env(p0, p0), logFile: p0.logFile, stderrFile });
+    assert.equal(exit.code, 1);
+    assert.match(readFileSync(stderrFile, 'utf8'), /pv\/data is PostgreSQL 16 but this image runs 15\.\d+: a downgrade is not possible/);
+    assert.equal(readFileSync(join(p0.pgdata, 'PG_VERSION'), 'utf8').trim(), '16');
+  });
+});
+
+// The official postgres image is Debian's layout (bin in /usr/lib/postgresql/N/bin, share in
+// /usr/share/postgresql/N), not the relocatable bin/lib/share of the PyPI builds. Debian's own
+// postgresql-15 package on this machine has that layout, so the copy is proven on it too.
+describe("Postgres scripts: copy-old-binaries.sh with the official image's (Debian) layout", function () {
+  this.timeout(600_000);
+  const debianBin = '/usr/lib/postgresql/15/bin';
+  const suite = suiteSetup('Debian layout');
+  before(function () {
+    if (!existsSync(join(debianBin, 'postgres'))) {
+      throw new Error(`needs Debian's PostgreSQL 15 in ${debianBin} (the official image's layout): apt-get install postgresql-15`);
+    }
+  });
+
+  it('copies bin, lib and share keeping their layout, so the copy finds its own share/, and pg_upgrade runs from it', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', '127.1.200.31');
+    await pods.start(p0, p0, { binDir: debianBin });
+    await query(p0.target, 'CREATE TABLE t AS SELECT g FROM generate_series(1, 500) g');
+    await pods.stop(p0);
+
+    const copyLog = join(pods.root, 'pg-0', 'copy-old-binaries.log');
+    assert.deepEqual(await runContainerScriptToEnd({ script: copyOldBinaries, binDir: debianBin, env: { DATA_DIR: p0.dataDir }, logFile: copyLog }), { code: 0, signal: null });
+    const copy = join(p0.dataDir, 'upgrade', '15');
+    assert.ok(lstatSync(join(copy, 'bin')).isSymbolicLink());
+    // PostgreSQL derives share/ and lib/ from its executable's real path and the install's shape:
+    // the copy must point at itself, not at /usr/share/postgresql/15 (absent from a 16 image).
+    const paths = execFileSync(join(copy, 'bin', 'pg_config'), ['--sharedir', '--pkglibdir'], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(paths, [join(copy, 'root', 'share', 'postgresql', '15'), join(copy, 'root', 'lib', 'postgresql', '15', 'lib')]);
+    assert.ok(existsSync(join(copy, 'share', 'timezonesets', 'Default')));
+
+    await pods.start(p0, p0, v16);
+    const [info] = await query<{ version: string; n: number }>(p0.target, "SELECT current_setting('server_version') AS version, (SELECT count(*)::int FROM t) AS n");
+    assert.deepEqual(info, { version: v16, n: 500 });
+    assert.match(readFileSync(p0.logFile, 'utf8'), new RegExp(`--old-bindir|upgraded to PostgreSQL ${v16.replace('.', '\\.')}`));
+  });
+});
