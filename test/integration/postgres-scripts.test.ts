@@ -372,6 +372,6 @@ describe("Postgres scripts: copy-old-binaries.sh with the official image's (Debi
     await pods.start(p0, p0, v16);
     const [info] = await query<{ version: string; n: number }>(p0.target, "SELECT current_setting('server_version') AS version, (SELECT count(*)::int FROM t) AS n");
     assert.deepEqual(info, { version: v16, n: 500 });
-    assert.match(readFileSync(p0.logFile, 'utf8'), new RegExp(`--old-bindir|upgraded to PostgreSQL ${v16.replace('.', '\\.')}`));
+    assert.match(readFileSync(p0.logFile, 'utf8'), /upgraded to PostgreSQL 16\.\d+/);
   });
 });

@@ -285,6 +285,7 @@ if [ -z "$data_major" ]; then
   else
     rm -rf "$PGDATA"
     clone_from_primary
+    rm -rf "$DATA_DIR"/data.old-* # copies a standby set aside (e.g. before a restart cut a re-clone short)
   fi
 elif ! [[ "$data_major" =~ ^[0-9]+$ ]]; then
   die "$PGDATA/PG_VERSION says '$data_major', not a major version"
@@ -298,7 +299,7 @@ elif [ "$data_major" -lt "$RUN_MAJOR" ]; then
     rm -rf "$DATA_DIR/data.old-$data_major"
     mv "$PGDATA" "$DATA_DIR/data.old-$data_major"
     clone_from_primary
-    rm -rf "$DATA_DIR/data.old-$data_major"
+    rm -rf "$DATA_DIR"/data.old-*
   fi
 else
   log "PGDATA holds a PostgreSQL $data_major cluster: starting it"
