@@ -7,5 +7,8 @@ stamp=node_modules/.package-lock.json
 if [ -f "$stamp" ] && [ ! package-lock.json -nt "$stamp" ] && [ -x node_modules/.bin/node ]; then
   exit 0
 fi
-echo "[opsflow] installing npm packages (npm ci, about a minute)" >&2
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install` rather than `npm ci`: the registry mirror here lacks optional platform packages
+# (e.g. @swc/core-darwin-*), which `npm ci` insists on and `npm install` skips; versions come from
+# package-lock.json either way.
+echo "[opsflow] installing npm packages (about a minute)" >&2
+npm install --no-audit --no-fund --loglevel=error

@@ -25,12 +25,23 @@
 #   PG_VERSION < M     primary: pg_upgrade --check, then --link, with the old binaries the
 #                      copy-old-binaries.sh init container put in $DATA_DIR/upgrade/<old>/bin; the new
 #                      cluster is built in $DATA_DIR/data.upgrade-<M> and swapped in only on success;
-#                      the old one stays as $DATA_DIR/data.old-<old> (hard links, a manual rollback
-#                      point until the next major upgrade replaces it). Any failure: old PGDATA
-#                      untouched, the reason on stderr and in $DATA_DIR/upgrade/last-error, exit 1.
+#                      the old one stays as $DATA_DIR/data.old-<old> (hard links: little space; a
+#                      manual rollback point until the next major upgrade replaces it), as do the old
+#                      binaries and pg_upgrade's reports (upgrade/work-<old>-to-<M>). A failed check:
+#                      old PGDATA untouched, the reason on stderr and in upgrade/last-error, exit 1.
 #                      standby: move the data aside, re-clone from the (upgraded) primary, delete it.
 #   PG_VERSION > M     refuse (a downgrade is not possible).
-# Then `exec postgres`, so the kubelet's signals reach the postmaster (SIGTERM smart, SIGINT fast).
+# Then `exec postgres`, so the kubelet's signals reach the postmaster (SIGTERM smart, SIGINT fast;
+# the official image's STOPSIGNAL is SIGINT).
+#
+# Choices: replication uses the superuser and its password (one Secret, no second role to keep in
+# sync), read by libpq from a passfile in RUN_DIR that is rewritten on every start; pg_hba trusts
+# the Pod-local socket only and wants SCRAM on every TCP connection, replication included.
+# listen_addresses, port, socket dir and primary_conninfo go on postgres's command line, so neither a
+# user file nor ALTER SYSTEM can move them. Standbys use no replication slots (wal_keep_size bounds
+# how long one may be down before it needs a re-clone). Roles are not switched here: a standby is
+# promoted with pg_ctl promote / pg_promote(); a former primary restarted as standby gets
+# standby.signal but no pg_rewind (if its timeline diverged, delete its data to re-clone).
 set -euo pipefail
 
 DATA_DIR="${DATA_DIR:-/var/pv}"
@@ -169,12 +180,13 @@ clone_from_primary() {
   log "cloned from the primary (attempt $attempt)"
 }
 
-upgrade_failed() { # $1 = old major, $2 = reason (may be many lines)
+upgrade_failed() { # $1 = old major, $2 = reason (may be many lines), $3 = what became of the old data
+  local outcome="${3:-the old data directory is untouched and still PostgreSQL $1}"
   {
     printf 'major upgrade of %s from PostgreSQL %s to %s failed at %s:\n' "$PGDATA" "$1" "$RUN_VERSION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     printf '%s\n' "$2"
   } >"$UPGRADE_DIR/last-error"
-  log "FATAL: major upgrade failed; the old data directory is untouched and still PostgreSQL $1"
+  log "FATAL: major upgrade failed; $outcome"
   cat "$UPGRADE_DIR/last-error" >&2
   exit 1
 }
@@ -194,7 +206,8 @@ finish_pending_swap() {
   [ -f "$pending" ] || return 0
   { read -r old_major && read -r new; } <"$pending"
   if [ -d "$new" ]; then
-    if [ -d "$PGDATA" ]; then rm -rf "$DATA_DIR/data.old-$old_major" && mv "$PGDATA" "$DATA_DIR/data.old-$old_major"; fi
+    # Only the latest old cluster is kept: earlier rollback points are gone with this upgrade.
+    if [ -d "$PGDATA" ]; then rm -rf "$DATA_DIR"/data.old-* && mv "$PGDATA" "$DATA_DIR/data.old-$old_major"; fi
     mv "$new" "$PGDATA"
   fi
   rm -f "$pending"
@@ -245,11 +258,13 @@ upgrade_primary() {
     reason="$(pg_upgrade_reason "$work/upgrade.out")"
     # In link mode pg_upgrade renames the old pg_control only once linking starts; as long as the
     # new cluster never ran, renaming it back restores the old cluster (pg_upgrade's documentation).
+    local outcome=""
     if [ -f "$PGDATA/global/pg_control.old" ] && [ ! -f "$PGDATA/global/pg_control" ]; then
       mv "$PGDATA/global/pg_control.old" "$PGDATA/global/pg_control"
+      outcome="linking had started: global/pg_control.old was renamed back; if pg_upgrade's output shows it got as far as starting the new server, restore the old cluster from a backup instead"
     fi
     rm -rf "$new"
-    upgrade_failed "$old" "pg_upgrade --link: $reason"
+    upgrade_failed "$old" "pg_upgrade --link: $reason" ${outcome:+"$outcome"}
   fi
   cat "$work/upgrade.out"
   cd /
