@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { bins, stateDir } from './paths.ts';
 import { execFileAsync, log, waitFor } from './process.ts';
+import { kwokStages } from './runtime/kwok-stages.ts';
 
 export const clusterName = process.env.OPSFLOW_CLUSTER_NAME ?? 'opsflow';
 const kwokWorkdir = join(stateDir, 'kwok');
@@ -63,9 +64,13 @@ function kwokctlConfig(): string {
       etcdBinary: bins.etcd,
       kubeAuthorization: true,
       disableQPSLimits: true,
+      // kwok serves `kubectl logs` from Logs objects; the local pod runtime creates one per Pod it
+      // runs, naming its containers' log files (devenv/runtime/logs.ts).
+      enableCRDs: ['Logs'],
     },
   };
-  return stringify(cfg);
+  // Stages: kwok's defaults, except that Pods of the local pod runtime are left to it.
+  return [cfg, ...kwokStages()].map((o) => stringify(o)).join('---\n');
 }
 
 function nodeManifest(i: number): object {

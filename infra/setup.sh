@@ -6,5 +6,6 @@ source "$(dirname "$0")/lib.sh"
 start=$SECONDS
 bash "$INFRA_DIR/ensure-npm.sh"
 bash "$INFRA_DIR/install-temporal.sh"
+bash "$INFRA_DIR/install-postgres.sh"
 bash "$INFRA_DIR/build-kubernetes.sh"
 say "set-up complete in $((SECONDS - start)) s (cache: $OPSFLOW_CACHE)"

@@ -10,7 +10,7 @@ export interface CustomRef {
 }
 
 interface Obj {
-  metadata?: { resourceVersion?: string };
+  metadata?: { resourceVersion?: string; uid?: string; generation?: number };
   status?: unknown;
 }
 

@@ -1,14 +1,23 @@
-// The watcher process: the provisioner (database CRs → StatefulSets, Services, Secrets) and,
-// with the ops issue, the OpsRequest → workflow starter. Stops cleanly on SIGTERM/SIGINT.
+// The watcher process: the provisioner (database CRs → StatefulSets, Services, Secrets) and the
+// OpsRequest watcher (OpsRequest → one Temporal workflow). Stops cleanly on SIGTERM/SIGINT.
+import { loadConfig } from '../config.ts';
 import { loadPostgresScripts } from '../engines/postgres/scripts.ts';
 import { makeKube } from '../k8s/client.ts';
 import { createLogger } from '../logger.ts';
+import { connectClient } from '../temporal/client.ts';
+import { OpsWatcher } from './ops-watcher.ts';
 import { Provisioner } from './provisioner.ts';
 
 const log = createLogger({ component: 'watcher' });
-const resyncMs = Number(process.env.OPSFLOW_RESYNC_SECONDS ?? 300) * 1000;
-const provisioner = new Provisioner({ kube: makeKube(), log, scripts: loadPostgresScripts(), resyncMs, namespace: process.env.OPSFLOW_WATCH_NAMESPACE });
+const config = loadConfig();
+const kube = makeKube();
+const namespace = process.env.OPSFLOW_WATCH_NAMESPACE;
+const provisioner = new Provisioner({ kube, log, scripts: loadPostgresScripts(), resyncMs: config.resyncMs, namespace });
+const client = await connectClient(config.temporal);
+const ops = new OpsWatcher({ kube, client, temporal: config.temporal, log, resyncMs: config.resyncMs, namespace });
 await provisioner.start();
+await ops.start();
+log.info('watcher ready', { temporal: config.temporal.address, taskQueue: config.temporal.taskQueue });
 
 let stopping = false;
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
@@ -16,6 +25,6 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal: sig });
-    provisioner.stop().then(() => process.exit(0), () => process.exit(1));
+    Promise.all([provisioner.stop(), ops.stop()]).then(() => process.exit(0), () => process.exit(1));
   });
 }

@@ -1,5 +1,5 @@
 // opsflow's Postgres container scripts (bootstrap.sh, copy-old-binaries.sh) with real PostgreSQL
-// processes, one loopback IP per "Pod" (127.1.200.x, port 5432): replication from a primary to two
+// processes, one loopback IP per "Pod" (127.1.2xx.n, port 5432): replication from a primary to two
 // standbys, a standby restarted on its own data, a 15 → 16 major upgrade with pg_upgrade --link and
 // re-cloned standbys, and a pg_upgrade --check that fails for a real reason (a prepared transaction)
 // and leaves the old cluster as it was. Needs the binaries of infra/install-postgres.sh; without
@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoDir } from '../../devenv/paths.ts';
@@ -22,8 +23,10 @@ const bootstrap = join(scripts, 'bootstrap.sh');
 const copyOldBinaries = join(scripts, 'copy-old-binaries.sh');
 // Quotes, a colon and a backslash: the passfile and conninfo escaping must hold.
 const password = `s3cr:et\\pa'ss"w0rd`;
-const v15 = pinnedPostgresVersion(15);
-const v16 = pinnedPostgresVersion(16);
+// The newest pinned 15.x and 16.x (infra/versions.env), resolved in the suites' before hooks so a
+// missing pin or install fails the tests instead of the loading of every test file.
+let v15 = '';
+let v16 = '';
 
 /** Which binaries play the image: a pinned version ("16.15") or another installation's bin/. */
 type Bins = string | { binDir: string };
@@ -46,9 +49,13 @@ class LocalPods {
   readonly pods = new Map<string, Pod>();
   private starts = 0;
 
-  pod(name: string, ip: string): Pod {
+  constructor(private readonly subnet: string) {}
+
+  /** The Pod `name`, on loopback address <subnet>.<host>. */
+  pod(name: string, host: number): Pod {
     let p = this.pods.get(name);
     if (!p) {
+      const ip = `${this.subnet}.${host}`;
       const dataDir = join(this.root, name, 'pv');
       p = {
         name, ip, dataDir, pgdata: join(dataDir, 'data'), configDir: join(this.root, name, 'config'),
@@ -119,7 +126,27 @@ async function waitRow(p: Pod, sql: string, expected: unknown): Promise<void> {
   }, 60_000, 250);
 }
 
+/**
+ * A 127.1.<x> block whose Pod addresses (.1–.40) have port 5432 free, so two runs of this file on
+ * one machine (a developer's and CI's) do not meet. 127.1.0.x is the local cluster's podCIDR.
+ */
+async function freeSubnet(): Promise<string> {
+  const free = (host: string) => new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port: 5432, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+  const candidates = Array.from({ length: 50 }, (_, i) => 200 + i).sort(() => Math.random() - 0.5);
+  for (const x of candidates) {
+    const hosts = Array.from({ length: 40 }, (_, i) => `127.1.${x}.${i + 1}`);
+    if ((await Promise.all(hosts.map(free))).every(Boolean)) return `127.1.${x}`;
+  }
+  throw new Error('no 127.1.200–249 block with port 5432 free on .1–.40');
+}
+
 function binariesPresent(): void {
+  v15 = pinnedPostgresVersion(15);
+  v16 = pinnedPostgresVersion(16);
   // Throws "PostgreSQL X.Y binaries are not installed …: run `bash infra/install-postgres.sh`".
   postgresBinDir(v15);
   postgresBinDir(v16);
@@ -129,9 +156,9 @@ function binariesPresent(): void {
 function suiteSetup(name: string): { pods: () => LocalPods } {
   let pods: LocalPods | undefined;
   let failed = false;
-  before(function () {
+  before(async function () {
     binariesPresent();
-    pods = new LocalPods();
+    pods = new LocalPods(await freeSubnet());
   });
   afterEach(function () {
     if (this.currentTest?.state === 'failed') {
@@ -151,9 +178,9 @@ describe('Postgres scripts: replication (bootstrap.sh, real processes)', functio
 
   it('starts a primary and two standbys that stream from it, on their own loopback IPs', async () => {
     const pods = suite.pods();
-    const p0 = pods.pod('pg-0', '127.1.200.1');
-    const p1 = pods.pod('pg-1', '127.1.200.2');
-    const p2 = pods.pod('pg-2', '127.1.200.3');
+    const p0 = pods.pod('pg-0', 1);
+    const p1 = pods.pod('pg-1', 2);
+    const p2 = pods.pod('pg-2', 3);
     // A user config file, as the provisioner renders it into CONFIG_DIR.
     for (const p of [p0, p1, p2]) writeFileSync(join(p.configDir, 'opsflow.conf'), "work_mem = '7MB'\nmax_connections = '50'\n");
 
@@ -164,7 +191,7 @@ describe('Postgres scripts: replication (bootstrap.sh, real processes)', functio
 
     const [info] = await query<{ recovery: boolean; listen: string; work_mem: string; version: string }>(p0.target,
       "SELECT pg_is_in_recovery() AS recovery, current_setting('listen_addresses') AS listen, current_setting('work_mem') AS work_mem, current_setting('server_version') AS version");
-    assert.deepEqual(info, { recovery: false, listen: '127.1.200.1', work_mem: '7MB', version: v16 });
+    assert.deepEqual(info, { recovery: false, listen: p0.ip, work_mem: '7MB', version: v16 });
     for (const s of [p1, p2]) {
       const [r] = await query<{ recovery: boolean; listen: string }>(s.target, "SELECT pg_is_in_recovery() AS recovery, current_setting('listen_addresses') AS listen");
       assert.deepEqual(r, { recovery: true, listen: s.ip });
@@ -179,9 +206,9 @@ describe('Postgres scripts: replication (bootstrap.sh, real processes)', functio
 
   it('restarts a killed standby on its own data: it streams again without re-cloning', async () => {
     const pods = suite.pods();
-    const p0 = pods.pod('pg-0', '127.1.200.1');
-    const p1 = pods.pod('pg-1', '127.1.200.2');
-    const p2 = pods.pod('pg-2', '127.1.200.3');
+    const p0 = pods.pod('pg-0', 1);
+    const p1 = pods.pod('pg-1', 2);
+    const p2 = pods.pod('pg-2', 3);
     assert.ok(p1.child);
     const inode = statSync(p1.pgdata).ino;
     writeFileSync(join(p1.pgdata, 'opsflow-test-marker'), 'kept?');
@@ -203,12 +230,13 @@ describe('Postgres scripts: replication (bootstrap.sh, real processes)', functio
 
   it('never writes the password into a log or onto a command line', async () => {
     const pods = suite.pods();
+    const primary = pods.pod('pg-0', 1);
     for (const p of pods.pods.values()) {
       assert.ok(!readFileSync(p.logFile, 'utf8').includes(password), `${p.name}'s log holds the password`);
       if (p.child?.pid) {
         const cmdline = readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8');
         assert.ok(!cmdline.includes(password), `${p.name}'s command line holds the password`);
-        if (p.name !== 'pg-0') assert.match(cmdline, /primary_conninfo=host='pg-0\.pg-pods\.test\.svc' hostaddr='127\.1\.200\.1'.*application_name='pg-/);
+        if (p.name !== 'pg-0') assert.ok(cmdline.includes(`primary_conninfo=host='pg-0.pg-pods.test.svc' hostaddr='${primary.ip}' port='5432' user='postgres'`), cmdline);
       }
     }
   });
@@ -220,8 +248,8 @@ describe('Postgres scripts: major upgrade 15 → 16 (copy-old-binaries.sh + boot
 
   it('upgrades the primary with pg_upgrade --link and re-clones the standby from it', async () => {
     const pods = suite.pods();
-    const p0 = pods.pod('pg-0', '127.1.200.11');
-    const p1 = pods.pod('pg-1', '127.1.200.12');
+    const p0 = pods.pod('pg-0', 11);
+    const p1 = pods.pod('pg-1', 12);
     await pods.start(p0, p0, v15);
     await pods.start(p1, p0, v15);
     await waitStreaming(p0, [p1]);
@@ -267,7 +295,7 @@ describe('Postgres scripts: a failing pg_upgrade --check', function () {
 
   it('leaves the PostgreSQL 15 data as it was, exits non-zero and says why (stderr and upgrade/last-error)', async () => {
     const pods = suite.pods();
-    const p0 = pods.pod('pg-0', '127.1.200.21');
+    const p0 = pods.pod('pg-0', 21);
     // pg_upgrade refuses a cluster holding prepared transactions (they cannot be carried over):
     // a real, common blocker (a forgotten two-phase commit), induced through the user's config.
     writeFileSync(join(p0.configDir, 'user.conf'), 'max_prepared_transactions = 5\n');
@@ -314,7 +342,7 @@ describe('Postgres scripts: a failing pg_upgrade --check', function () {
 
   it('upgrades once the cause is fixed, even after the old primary was killed (crash recovery first)', async () => {
     const pods = suite.pods();
-    const p0 = pods.pod('pg-0', '127.1.200.21');
+    const p0 = pods.pod('pg-0', 21);
     await query(p0.target, "COMMIT PREPARED 'forgotten'");
     assert.ok(p0.child);
     killContainer(p0.child); // no clean shutdown: pg_upgrade alone would refuse this cluster
@@ -329,7 +357,7 @@ describe('Postgres scripts: a failing pg_upgrade --check', function () {
 
   it('refuses to start a PostgreSQL 16 data directory with 15 binaries', async () => {
     const pods = suite.pods();
-    const p0 = pods.pod('pg-0', '127.1.200.21');
+    const p0 = pods.pod('pg-0', 21);
     await pods.stop(p0);
     const stderrFile = join(pods.root, 'pg-0', 'downgrade.stderr');
     const exit = await runContainerScriptToEnd({ script: bootstrap, version: v15, env: pods.env(p0, p0), logFile: p0.logFile, stderrFile });
@@ -354,7 +382,7 @@ describe("Postgres scripts: copy-old-binaries.sh with the official image's (Debi
 
   it('copies bin, lib and share keeping their layout, so the copy finds its own share/, and pg_upgrade runs from it', async () => {
     const pods = suite.pods();
-    const p0 = pods.pod('pg-0', '127.1.200.31');
+    const p0 = pods.pod('pg-0', 31);
     await pods.start(p0, p0, { binDir: debianBin });
     await query(p0.target, 'CREATE TABLE t AS SELECT g FROM generate_series(1, 500) g');
     await pods.stop(p0);

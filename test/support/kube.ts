@@ -20,6 +20,7 @@ export function clients() {
     apps: kc.makeApiClient(k8s.AppsV1Api),
     custom: kc.makeApiClient(k8s.CustomObjectsApi),
     ext: kc.makeApiClient(k8s.ApiextensionsV1Api),
+    events: kc.makeApiClient(k8s.EventsV1Api),
     objects: k8s.KubernetesObjectApi.makeApiClient(kc),
   };
 }

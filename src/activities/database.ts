@@ -1,0 +1,108 @@
+// Database-level activities: one operation at a time per database, readiness, the pause
+// handshake with the provisioner, and recording the new version on the database CR.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Condition, DatabaseStatus } from '../api/common.ts';
+import { getCondition } from '../api/conditions.ts';
+import { terminalPhases, type OpsRequestStatus } from '../api/opsrequests.ts';
+import { PAUSE_ANNOTATION } from '../engines/common.ts';
+import { mergePatch } from '../k8s/apply.ts';
+import { isNotFound } from '../k8s/client.ts';
+import { getCustom, listCustom, updateStatus } from '../k8s/resources.ts';
+import { API_VERSION } from '../api/common.ts';
+import type { ActivityDeps } from './deps.ts';
+import { heartbeat, impossible, pollUntil } from './heartbeat.ts';
+
+export interface DbRef {
+  kind: 'Postgres' | 'SingleStore' | 'ProxySQL';
+  namespace: string;
+  name: string;
+}
+
+type Db = KubernetesObject & { spec: Record<string, unknown>; status?: DatabaseStatus };
+type Ops = KubernetesObject & { spec: { databaseRef?: { name: string }; proxyRef?: { name: string } }; status?: OpsRequestStatus };
+
+/** Pure: which earlier, unfinished OpsRequest of the same database this one waits for, if any. */
+export function blockingRequest(all: Ops[], self: { name: string; uid: string }, database: string): Ops | undefined {
+  const sameDb = all.filter((o) => (o.spec.databaseRef?.name ?? o.spec.proxyRef?.name) === database);
+  const created = (o: Ops) => new Date(o.metadata?.creationTimestamp ?? 0).getTime();
+  const me = sameDb.find((o) => o.metadata?.uid === self.uid);
+  if (!me) return undefined;
+  return sameDb
+    .filter((o) => o.metadata?.uid !== self.uid && !terminalPhases.includes(o.status?.phase ?? 'Pending'))
+    .filter((o) => created(o) < created(me) || (created(o) === created(me) && (o.metadata?.name ?? '') < self.name))
+    .sort((a, b) => created(a) - created(b))[0];
+}
+
+export function databaseActivities({ kube, pollMs = 500 }: ActivityDeps) {
+  const readDb = (ref: DbRef) => getCustom<Db>(kube, ref);
+  return {
+    /** Waits until every earlier unfinished OpsRequest of the same database has ended; returns what it waited for. */
+    async waitForTurn(opsKind: string, ref: DbRef, self: { name: string; uid: string }): Promise<string[]> {
+      const waited = new Set<string>();
+      await pollUntil(async () => {
+        const all = await listCustom<Ops>(kube, opsKind, ref.namespace);
+        const blocker = blockingRequest(all, self, ref.name);
+        if (!blocker) return true;
+        const name = blocker.metadata?.name ?? '';
+        if (!waited.has(name)) {
+          waited.add(name);
+          // Say in the status what this request waits for.
+          await updateStatus<Ops, OpsRequestStatus>(kube, { kind: opsKind, namespace: ref.namespace, name: self.name }, (cur) =>
+            cur.metadata?.uid === self.uid ? { ...cur.status, phase: 'Pending', message: `waiting for ${opsKind} ${name}, an earlier operation on ${ref.kind} ${ref.name}` } : undefined);
+        }
+        return undefined;
+      }, pollMs, () => ({ waitingFor: [...waited] }));
+      return [...waited];
+    },
+
+    /** Returns the phase of the database when it is Ready; with failIfNotReady, fails at once otherwise. */
+    async checkDatabaseReady(ref: DbRef, failIfNotReady: boolean): Promise<string> {
+      return pollUntil(async () => {
+        const db = await readDb(ref);
+        const phase = db.status?.phase ?? 'Provisioning';
+        if (phase === 'Ready') return phase;
+        if (failIfNotReady) throw impossible(`${ref.kind} ${ref.name} is not Ready (phase ${phase}); spec.apply is IfReady`);
+        return undefined;
+      }, pollMs);
+    },
+
+    /** Pause handshake: ask the provisioner to leave the database alone and wait for its acknowledgement. */
+    async pauseDatabase(ref: DbRef, requester: string): Promise<void> {
+      const db = await readDb(ref);
+      const holder = db.metadata?.annotations?.[PAUSE_ANNOTATION];
+      if (holder !== undefined && holder !== requester) throw new Error(`${ref.kind} ${ref.name} is paused by ${holder}`);
+      if (holder === undefined) {
+        await mergePatch(kube, { apiVersion: API_VERSION, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace, annotations: { [PAUSE_ANNOTATION]: requester } } });
+      }
+      await pollUntil(async () => {
+        const c: Condition | undefined = getCondition((await readDb(ref)).status?.conditions, 'Paused');
+        return c?.status === 'True' && c.message.includes(requester) ? true : undefined;
+      }, pollMs, () => ({ waiting: 'provisioner acknowledgement' }));
+    },
+
+    /** Removes this requester's pause and waits until the provisioner manages the database again. */
+    async resumeDatabase(ref: DbRef, requester: string): Promise<void> {
+      let db: Db;
+      try {
+        db = await readDb(ref);
+      } catch (e) {
+        if (isNotFound(e)) return; // nothing left to resume
+        throw e;
+      }
+      if (db.metadata?.annotations?.[PAUSE_ANNOTATION] === requester) {
+        await mergePatch(kube, { apiVersion: API_VERSION, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace, annotations: { [PAUSE_ANNOTATION]: null as unknown as string } } });
+      }
+      await pollUntil(async () => {
+        const cur = await readDb(ref);
+        if (cur.metadata?.annotations?.[PAUSE_ANNOTATION] !== undefined) return true; // another operation holds it now
+        return getCondition(cur.status?.conditions, 'Paused')?.status === 'True' ? undefined : true;
+      }, pollMs);
+      heartbeat();
+    },
+
+    /** Records the new version on the database CR (while paused, so the provisioner agrees afterwards). */
+    async setDatabaseVersion(ref: DbRef, version: string): Promise<void> {
+      await mergePatch(kube, { apiVersion: API_VERSION, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { version } } as KubernetesObject);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// Polling with heartbeats: long activities wait for the cluster by polling, heartbeating each time
+// so a crashed worker is noticed within the heartbeat timeout and the retry resumes the wait.
+import { Context, ApplicationFailure } from '@temporalio/activity';
+
+function inActivity(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+export function heartbeat(details?: unknown): void {
+  inActivity()?.heartbeat(details);
+}
+
+/** Polls until check() returns a value; the activity's own timeout bounds the wait. */
+export async function pollUntil<T>(check: () => Promise<T | undefined>, intervalMs: number, details?: () => unknown): Promise<T> {
+  const ctx = inActivity();
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    ctx?.heartbeat(details?.());
+    if (ctx) await ctx.sleep(intervalMs);
+    else await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** A failure no retry can fix: validation errors, impossible steps. */
+export function impossible(message: string, type = 'OpsflowImpossible'): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, type);
+}

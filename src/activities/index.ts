@@ -1,0 +1,20 @@
+// All activities, built from their dependencies (workflows import only the TYPE of this factory).
+import type { ActivityDeps } from './deps.ts';
+import { databaseActivities } from './database.ts';
+import { opsRequestActivities } from './opsrequest.ts';
+import { podActivities } from './pods.ts';
+import { postgresSyncActivities } from './postgres-sync.ts';
+import { validateActivities } from './validate.ts';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...validateActivities(deps),
+    ...databaseActivities(deps),
+    ...podActivities(deps),
+    ...postgresSyncActivities(deps),
+    ...opsRequestActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps.ts';

@@ -1,0 +1,112 @@
+// StatefulSet and Pod activities: change the Pod template, and roll one Pod (idempotent).
+import { ApplicationFailure } from '@temporalio/activity';
+import type { V1Container, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import { serverSideApply } from '../k8s/apply.ts';
+import { isNotFound } from '../k8s/client.ts';
+import type { ActivityDeps } from './deps.ts';
+import { heartbeat, pollUntil } from './heartbeat.ts';
+
+/** Ops workflows own these template fields while they run (the provisioner owns the rest). */
+export const OPS_FIELD_MANAGER = 'opsflow-ops';
+const REVISION_LABEL = 'controller-revision-hash';
+
+export interface TemplateChange {
+  namespace: string;
+  statefulSet: string;
+  container: string;
+  image: string;
+  /** Init containers the ops workflow adds (e.g. the old-binaries copy); [] removes its earlier ones. */
+  initContainers: V1Container[];
+}
+
+export interface RollResult {
+  pod: string;
+  replaced: boolean;
+  oldUid?: string;
+  newUid?: string;
+  seconds: number;
+}
+
+function isReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** A container that keeps failing: exit code and the message the container left (termination log). */
+function crashReason(pod: V1Pod): string | undefined {
+  for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const t = s.state?.terminated ?? s.lastState?.terminated;
+    if (t && t.exitCode !== 0 && (s.restartCount ?? 0) >= 2) {
+      return `container ${s.name} exited with code ${t.exitCode}${t.message ? `: ${t.message.trim()}` : t.reason ? ` (${t.reason})` : ''}`;
+    }
+  }
+  return undefined;
+}
+
+export function podActivities({ kube, pollMs = 500 }: ActivityDeps) {
+  const readSts = (ns: string, name: string) => kube.apps.readNamespacedStatefulSet({ name, namespace: ns });
+  return {
+    /** Applies the new image (and init containers) to the Pod template; returns the update revision. */
+    async updateStatefulSet(c: TemplateChange): Promise<string> {
+      const body: V1StatefulSet = {
+        apiVersion: 'apps/v1', kind: 'StatefulSet',
+        metadata: { name: c.statefulSet, namespace: c.namespace },
+        spec: {
+          template: { spec: { containers: [{ name: c.container, image: c.image }], initContainers: c.initContainers } },
+        } as V1StatefulSet['spec'],
+      };
+      await serverSideApply(kube, body, OPS_FIELD_MANAGER);
+      return pollUntil(async () => {
+        const s = await readSts(c.namespace, c.statefulSet);
+        const image = s.spec?.template.spec?.containers.find((x) => x.name === c.container)?.image;
+        if (image !== c.image) throw new Error(`StatefulSet ${c.statefulSet} still has image ${image}`);
+        const observed = (s.status?.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0);
+        return observed && s.status?.updateRevision ? s.status.updateRevision : undefined;
+      }, pollMs);
+    },
+
+    /**
+     * Rolls one Pod onto the StatefulSet's update revision. Idempotent: a Pod already Ready on it is
+     * left alone; otherwise it is deleted with a UID precondition (so a replacement is never deleted)
+     * and the replacement is awaited until Ready on the new revision, heartbeating meanwhile.
+     */
+    async rollPod(namespace: string, statefulSet: string, podName: string): Promise<RollResult> {
+      const started = Date.now();
+      const sts = await readSts(namespace, statefulSet);
+      const revision = sts.status?.updateRevision;
+      if (!revision) throw new Error(`StatefulSet ${statefulSet} has no update revision yet`);
+      const readPod = async () => {
+        try {
+          return await kube.core.readNamespacedPod({ name: podName, namespace });
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+      };
+      const pod = await readPod();
+      let oldUid: string | undefined;
+      if (pod && pod.metadata?.labels?.[REVISION_LABEL] === revision) {
+        if (isReady(pod)) return { pod: podName, replaced: false, newUid: pod.metadata?.uid, seconds: 0 };
+      } else if (pod && !pod.metadata?.deletionTimestamp) {
+        oldUid = pod.metadata?.uid;
+        try {
+          await kube.core.deleteNamespacedPod({ name: podName, namespace, body: { preconditions: { uid: oldUid } } });
+        } catch (e) {
+          // 404: gone already; 409: the precondition failed, so it is a replacement: wait for it.
+          if (!isNotFound(e) && !(e as { code?: number }).code?.toString().startsWith('409')) throw e;
+        }
+      } else if (pod) {
+        oldUid = pod.metadata?.uid;
+      }
+      heartbeat({ pod: podName, oldUid });
+      const ready = await pollUntil(async () => {
+        const p = await readPod();
+        if (!p || p.metadata?.deletionTimestamp || p.metadata?.uid === oldUid) return undefined;
+        if (p.metadata?.labels?.[REVISION_LABEL] !== revision) return undefined;
+        const crash = crashReason(p);
+        if (crash) throw ApplicationFailure.nonRetryable(`Pod ${podName} does not start on the new revision: ${crash}`, 'PodCrashLooping');
+        return isReady(p) ? p : undefined;
+      }, pollMs, () => ({ pod: podName, oldUid }));
+      return { pod: podName, replaced: true, oldUid, newUid: ready.metadata?.uid, seconds: (Date.now() - started) / 1000 };
+    },
+  };
+}

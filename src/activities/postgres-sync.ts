@@ -1,0 +1,75 @@
+// The Postgres sync check: real SQL against the members, with credentials read from the auth
+// Secret inside the activity (never passed through workflow history).
+import pg from 'pg';
+import { ApplicationFailure } from '@temporalio/activity';
+import { PostgresSchema } from '../api/databases.ts';
+import { authSecretName } from '../engines/common.ts';
+import { PG_PORT, podNames, primaryPodName } from '../engines/postgres/render.ts';
+import { syncProblems, type ReplicationRow } from '../engines/postgres/sync.ts';
+import { getCustom } from '../k8s/resources.ts';
+import type { ActivityDeps } from './deps.ts';
+import { pollUntil } from './heartbeat.ts';
+
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
+export async function postgresCredentials(deps: ActivityDeps, namespace: string, database: string): Promise<Credentials> {
+  const db = PostgresSchema.parse(await getCustom(deps.kube, { kind: 'Postgres', namespace, name: database }));
+  const secret = await deps.kube.core.readNamespacedSecret({ name: authSecretName(db), namespace });
+  const get = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8');
+  return { user: get('username') || 'postgres', password: get('password') };
+}
+
+export async function withPostgres<T>(host: string, cred: Credentials, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host, port: PG_PORT, user: cred.user, password: cred.password, database: 'postgres', connectionTimeoutMillis: 5_000, statement_timeout: 10_000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function postgresSyncActivities(deps: ActivityDeps) {
+  const { kube, config, pollMs = 1000 } = deps;
+  return {
+    /**
+     * Waits (within the step timeout) until every standby streams from the primary with replay lag
+     * under the threshold and database sizes agree; the last problems seen are the failure message.
+     */
+    async checkPostgresSync(namespace: string, database: string, maxWaitMs = 120_000, onlyStandbys?: string[]): Promise<string> {
+      const db = PostgresSchema.parse(await getCustom(kube, { kind: 'Postgres', namespace, name: database }));
+      const cred = await postgresCredentials(deps, namespace, database);
+      const primary = primaryPodName(db);
+      const standbys = onlyStandbys ?? podNames(db).filter((p) => p !== primary);
+      let last: string[] = [];
+      const ip = async (pod: string) => {
+        const p = await kube.core.readNamespacedPod({ name: pod, namespace });
+        if (!p.status?.podIP) throw new Error(`Pod ${pod} has no IP`);
+        return p.status.podIP;
+      };
+      const deadline = Date.now() + maxWaitMs;
+      return pollUntil(async () => {
+        try {
+          const primaryIp = await ip(primary);
+          const replication = await withPostgres(primaryIp, cred, async (c) => (await c.query<ReplicationRow>(
+            `SELECT application_name, state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint::float8 AS lag_bytes FROM pg_stat_replication`,
+          )).rows);
+          const sizes: Record<string, number> = {};
+          for (const m of [primary, ...standbys]) {
+            sizes[m] = await withPostgres(await ip(m), cred, async (c) => Number((await c.query<{ s: string }>('SELECT sum(pg_database_size(datname))::text AS s FROM pg_database')).rows[0]?.s ?? 0));
+          }
+          last = syncProblems({ standbys, replication, sizes, primary }, config.sync.maxLagBytes, config.sync.sizeTolerance);
+        } catch (e) {
+          last = [`cannot run the sync check: ${e instanceof Error ? e.message : String(e)}`];
+        }
+        if (last.length === 0) return `${standbys.length} standby(s) streaming from ${primary}, lag under ${config.sync.maxLagBytes} bytes`;
+        // Give a fresh replacement time to connect; a check that keeps failing fails the step.
+        if (Date.now() > deadline) throw ApplicationFailure.retryable(`sync check failed: ${last.join('; ')}`, 'SyncCheckFailed');
+        return undefined;
+      }, pollMs, () => ({ problems: last }));
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// Validation before anything changes: the database, the catalog entries, the constraints. Reads only.
+import { PostgresVersionSchema } from '../api/catalog.ts';
+import { PostgresSchema } from '../api/databases.ts';
+import { judgeVersionChange, rolloutOrder } from '../engines/postgres/plan.ts';
+import { podNames, primaryPodName } from '../engines/postgres/render.ts';
+import { isNotFound } from '../k8s/client.ts';
+import { getClusterCustom, getCustom } from '../k8s/resources.ts';
+import type { OpsInput } from '../workflows/shared.ts';
+import type { ActivityDeps } from './deps.ts';
+
+export interface UpdatePlan {
+  database: string;
+  statefulSet: string;
+  currentVersion: string;
+  targetVersion: string;
+  currentImage: string;
+  targetImage: string;
+  major: boolean;
+  primary: string;
+  /** Pods in the order they are rolled. */
+  pods: string[];
+}
+
+export type Validation =
+  | { outcome: 'Proceed'; plan: UpdatePlan }
+  | { outcome: 'Failed' | 'Skipped'; reason: string };
+
+export function validateActivities({ kube }: ActivityDeps) {
+  return {
+    /** Checks a Postgres UpdateVersion request and plans it; changes nothing. */
+    async validatePostgresUpdateVersion(input: OpsInput): Promise<Validation> {
+      const dbName = input.spec.databaseRef?.name ?? '';
+      const target = input.spec.updateVersion?.targetVersion;
+      if (!target) return { outcome: 'Failed', reason: 'spec.updateVersion.targetVersion is required' };
+      let raw;
+      try {
+        raw = await getCustom(kube, { kind: 'Postgres', namespace: input.namespace, name: dbName });
+      } catch (e) {
+        if (isNotFound(e)) return { outcome: 'Failed', reason: `spec.databaseRef: Postgres "${dbName}" not found in namespace ${input.namespace}` };
+        throw e;
+      }
+      const db = PostgresSchema.parse(raw);
+      const catalog = async (v: string) => {
+        try {
+          return PostgresVersionSchema.parse(await getClusterCustom(kube, 'PostgresVersion', v));
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+      };
+      const current = await catalog(db.spec.version);
+      if (!current) return { outcome: 'Failed', reason: `the database's current version ${db.spec.version} is not in the PostgresVersion catalog` };
+      const next = await catalog(target);
+      if (!next) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${target} is not in the PostgresVersion catalog` };
+      const verdict = judgeVersionChange(current.spec, next.spec, 'PostgresVersion');
+      if (verdict.outcome !== 'Proceed') return verdict;
+      const primary = primaryPodName(db);
+      return {
+        outcome: 'Proceed',
+        plan: {
+          database: dbName,
+          statefulSet: dbName,
+          currentVersion: current.spec.version,
+          targetVersion: next.spec.version,
+          currentImage: current.spec.db.image,
+          targetImage: next.spec.db.image,
+          major: verdict.major,
+          primary,
+          pods: rolloutOrder(podNames(db), primary, verdict.major),
+        },
+      };
+    },
+  };
+}

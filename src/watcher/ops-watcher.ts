@@ -1,0 +1,124 @@
+// The OpsRequest watcher: every OpsRequest gets exactly one workflow (id from namespace, name and
+// UID; started idempotently), recorded in its status with a Web UI link. A finalizer makes sure
+// deleting an OpsRequest cancels its run (the run still resumes the database) before it goes away.
+import type { Client } from '@temporalio/client';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION } from '../api/common.ts';
+import { kindInfo } from '../api/kinds.ts';
+import { terminalPhases, type OpsRequestStatus } from '../api/opsrequests.ts';
+import type { Config } from '../config.ts';
+import { mergePatch } from '../k8s/apply.ts';
+import { apiErrorMessage, isNotFound, type Kube } from '../k8s/client.ts';
+import { ResilientInformer } from '../k8s/informer.ts';
+import { getCustom, updateStatus } from '../k8s/resources.ts';
+import { WorkQueue } from '../k8s/workqueue.ts';
+import type { Logger } from '../logger.ts';
+import { workflowIdFor } from '../temporal/ids.ts';
+import { startOpsWorkflow, workflowTypeFor } from '../temporal/client.ts';
+import type { OpsInput } from '../workflows/shared.ts';
+
+export const FINALIZER = 'opsflow.dev/workflow';
+export const opsKinds: OpsInput['kind'][] = ['PostgresOpsRequest', 'SingleStoreOpsRequest', 'ProxySQLOpsRequest'];
+
+type Ops = KubernetesObject & { spec: OpsInput['spec']; status?: OpsRequestStatus };
+
+export interface OpsWatcherOptions {
+  kube: Kube;
+  client: Client;
+  temporal: Config['temporal'];
+  log: Logger;
+  resyncMs?: number;
+  namespace?: string;
+}
+
+export class OpsWatcher {
+  private readonly queue: WorkQueue;
+  private readonly informers: Array<ResilientInformer<KubernetesObject>> = [];
+
+  constructor(private readonly o: OpsWatcherOptions) {
+    this.queue = new WorkQueue((k) => this.reconcile(k), 8, (k, e) => o.log.warn('opsrequest reconcile failed; retrying', { key: k, error: apiErrorMessage(e) }));
+  }
+
+  async start(): Promise<void> {
+    const { kube } = this.o;
+    for (const kind of opsKinds) {
+      const plural = kindInfo(kind).plural;
+      this.informers.push(new ResilientInformer<KubernetesObject>({
+        kc: kube.kc,
+        path: `/apis/${GROUP}/${VERSION}/${plural}`,
+        list: async () => (await kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as never,
+        resyncMs: this.o.resyncMs,
+        onEvent: (_type, obj) => {
+          const ns = obj.metadata?.namespace ?? '';
+          if (this.o.namespace && ns !== this.o.namespace) return;
+          this.queue.add(`${kind}/${ns}/${obj.metadata?.name ?? ''}`);
+        },
+        onError: (e) => this.o.log.warn('opsrequest watch failed; restarting', { kind, error: apiErrorMessage(e) }),
+      }));
+    }
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.o.log.info('opsrequest watcher started', { kinds: opsKinds });
+  }
+
+  async stop(): Promise<void> {
+    this.queue.stop();
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const [kind = '', namespace = '', name = ''] = key.split('/');
+    const ref = { kind, namespace, name };
+    let ops: Ops;
+    try {
+      ops = await getCustom<Ops>(this.o.kube, ref);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    const uid = ops.metadata?.uid ?? '';
+    const log = this.o.log.child({ opsRequest: `${namespace}/${name}`, kind });
+    const finalizers = ops.metadata?.finalizers ?? [];
+    const input: OpsInput = { kind: kind as OpsInput['kind'], namespace, name, uid, spec: ops.spec };
+
+    if (ops.metadata?.deletionTimestamp) {
+      if (!finalizers.includes(FINALIZER)) return;
+      const closed = await this.cancelAndWait(workflowIdFor(input));
+      if (!closed) {
+        this.queue.addAfter(key, 1000);
+        return;
+      }
+      await mergePatch(this.o.kube, { apiVersion: API_VERSION, kind, metadata: { name, namespace, finalizers: finalizers.filter((f) => f !== FINALIZER) } });
+      log.info('run finished after deletion; finalizer removed');
+      return;
+    }
+    if (terminalPhases.includes(ops.status?.phase ?? 'Pending')) return;
+    if (!finalizers.includes(FINALIZER)) {
+      await mergePatch(this.o.kube, { apiVersion: API_VERSION, kind, metadata: { name, namespace, resourceVersion: ops.metadata?.resourceVersion, finalizers: [...finalizers, FINALIZER] } });
+    }
+    if (!workflowTypeFor(input.kind, input.spec.type)) {
+      await updateStatus<Ops, OpsRequestStatus>(this.o.kube, ref, (cur) => cur.metadata?.uid === uid
+        ? { ...cur.status, phase: 'Failed', message: `spec.type: ${input.spec.type} is not implemented for ${kind} yet` } : undefined);
+      return;
+    }
+    const run = await startOpsWorkflow(this.o.client, this.o.temporal, input);
+    if (!run.alreadyStarted) log.info('workflow started', { workflowId: run.id, runId: run.runId, url: run.url });
+    if (ops.status?.workflow?.id !== run.id || ops.status.workflow.runId !== run.runId) {
+      await updateStatus<Ops, OpsRequestStatus>(this.o.kube, ref, (cur) => cur.metadata?.uid === uid
+        ? { ...cur.status, phase: cur.status?.phase ?? 'Pending', workflow: { id: run.id, runId: run.runId, url: run.url } } : undefined);
+    }
+  }
+
+  /** Requests cancellation of the run; true once it is closed (or never existed). */
+  private async cancelAndWait(workflowId: string): Promise<boolean> {
+    const handle = this.o.client.workflow.getHandle(workflowId);
+    try {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') return true;
+      await handle.cancel();
+      return false;
+    } catch (e) {
+      if ((e as { name?: string }).name === 'WorkflowNotFoundError') return true;
+      throw e;
+    }
+  }
+}

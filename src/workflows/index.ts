@@ -1,0 +1,2 @@
+// Every workflow the worker runs.
+export { postgresUpdateVersion } from './postgres-update-version.ts';

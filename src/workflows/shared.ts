@@ -1,0 +1,51 @@
+// Definitions shared by workflows, activities, the watcher and the CLI: workflow inputs, the plan
+// and its steps, queries and signals. Types and pure helpers only (safe inside the workflow sandbox).
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export type StepState = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped';
+
+export interface Step {
+  /** Also the OpsRequest condition type: PauseDatabase, UpdateStatefulSet, RestartPod-pg-1, … */
+  name: string;
+  state: StepState;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export type OpsPhase = 'Pending' | 'WaitingForApproval' | 'Progressing' | 'Successful' | 'Failed' | 'Skipped';
+
+export interface Progress {
+  phase: OpsPhase;
+  message: string;
+  steps: Step[];
+}
+
+/** What the watcher (or CLI) passes to an ops workflow: references and the immutable spec, never secrets. */
+export interface OpsInput {
+  kind: 'PostgresOpsRequest' | 'SingleStoreOpsRequest' | 'ProxySQLOpsRequest';
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The OpsRequest spec as created (immutable by CEL rule, so safe to carry). */
+  spec: {
+    type: string;
+    databaseRef?: { name: string };
+    proxyRef?: { name: string };
+    timeout?: string;
+    apply?: 'IfReady' | 'Always';
+    maxRetries?: number;
+    updateVersion?: { targetVersion: string };
+    configuration?: unknown;
+  };
+}
+
+export interface OpsResult {
+  phase: 'Successful' | 'Failed' | 'Skipped';
+  message: string;
+}
+
+export const progressQuery = defineQuery<Progress>('progress');
+export const approveSignal = defineSignal<[{ by?: string }]>('approve');
+
+export const databaseNameOf = (input: OpsInput): string => input.spec.databaseRef?.name ?? input.spec.proxyRef?.name ?? '';

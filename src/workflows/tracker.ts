@@ -1,0 +1,73 @@
+// The plan of a run as steps with states and times; every change is mirrored to the OpsRequest
+// status by an activity, and the progress query reads it. Deterministic (workflow clock only).
+import { setHandler } from '@temporalio/workflow';
+import type { OpsPhase, Progress, Step } from './shared.ts';
+import { progressQuery } from './shared.ts';
+
+export class Tracker {
+  private phase: OpsPhase = 'Pending';
+  private message = 'accepted';
+  private readonly steps: Step[] = [];
+
+  constructor(private readonly publish: (p: Progress) => Promise<void>) {
+    setHandler(progressQuery, () => this.snapshot());
+  }
+
+  snapshot(): Progress {
+    return { phase: this.phase, message: this.message, steps: this.steps.map((s) => ({ ...s })) };
+  }
+
+  /** Declares steps up front so the whole plan is visible before it runs. */
+  plan(names: string[]): void {
+    for (const name of names) if (!this.steps.some((s) => s.name === name)) this.steps.push({ name, state: 'Pending' });
+  }
+
+  async setPhase(phase: OpsPhase, message: string): Promise<void> {
+    this.phase = phase;
+    this.message = message;
+    await this.publish(this.snapshot());
+  }
+
+  private find(name: string): Step {
+    let s = this.steps.find((x) => x.name === name);
+    if (!s) {
+      s = { name, state: 'Pending' };
+      this.steps.push(s);
+    }
+    return s;
+  }
+
+  async mark(name: string, state: Step['state'], message?: string): Promise<void> {
+    const s = this.find(name);
+    const now = new Date().toISOString();
+    if (state === 'Running') s.startedAt = now;
+    else s.finishedAt = now;
+    s.state = state;
+    if (message !== undefined) s.message = message;
+    await this.publish(this.snapshot());
+  }
+
+  /** Runs one step: Running → Succeeded (with the message fn returns) or Failed (with the error). */
+  async step<T>(name: string, fn: () => Promise<T>, describe?: (r: T) => string): Promise<T> {
+    await this.mark(name, 'Running');
+    try {
+      const r = await fn();
+      await this.mark(name, 'Succeeded', describe?.(r) ?? (typeof r === 'string' ? r : undefined));
+      return r;
+    } catch (e) {
+      await this.mark(name, 'Failed', errorMessage(e));
+      throw e;
+    }
+  }
+}
+
+/** The innermost message of a Temporal failure chain (ActivityFailure → ApplicationFailure). */
+export function errorMessage(e: unknown): string {
+  let cur: unknown = e;
+  let msg = '';
+  while (cur instanceof Error) {
+    if (cur.message) msg = cur.message;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return msg || String(e);
+}

@@ -1,0 +1,41 @@
+// Helpers for ops tests: create databases and OpsRequests, read them back, build workflow inputs.
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION, type DatabaseStatus } from '../../src/api/common.ts';
+import type { OpsRequestStatus } from '../../src/api/opsrequests.ts';
+import { kindInfo } from '../../src/api/kinds.ts';
+import type { OpsInput } from '../../src/workflows/shared.ts';
+import { clients, eventually } from './kube.ts';
+
+export type Obj<S> = { metadata: { name: string; uid: string; generation?: number; annotations?: Record<string, string>; finalizers?: string[] }; spec: Record<string, unknown>; status?: S };
+
+export function objects(namespace: string) {
+  const api = () => clients().custom;
+  const plural = (kind: string) => kindInfo(kind).plural;
+  const self = {
+    create: async <S = unknown>(kind: string, name: string, spec: Record<string, unknown>) => (await api().createNamespacedCustomObject({
+      group: GROUP, version: VERSION, plural: plural(kind), namespace, body: { apiVersion: API_VERSION, kind, metadata: { name }, spec },
+    })) as Obj<S>,
+    get: async <S = unknown>(kind: string, name: string) => (await api().getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: plural(kind), namespace, name })) as Obj<S>,
+    patch: (kind: string, name: string, body: object) => api().patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, plural: plural(kind), namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    remove: (kind: string, name: string) => api().deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: plural(kind), namespace, name }),
+    db: (name: string) => self.get<DatabaseStatus>('Postgres', name),
+    ops: (name: string) => self.get<OpsRequestStatus>('PostgresOpsRequest', name),
+    /** Creates a Postgres and waits until it is Ready. */
+    readyPostgres: async (name: string, version: string, replicas: number) => {
+      await self.create('Postgres', name, { version, replicas });
+      return eventually(`Postgres ${name} Ready`, async () => {
+        const d = await self.db(name);
+        return d.status?.phase === 'Ready' ? d : undefined;
+      }, 180_000);
+    },
+    /** Creates a PostgresOpsRequest and returns the workflow input the watcher would build. */
+    pgops: async (name: string, spec: Record<string, unknown>): Promise<OpsInput> => {
+      const o = await self.create('PostgresOpsRequest', name, spec);
+      return { kind: 'PostgresOpsRequest', namespace, name, uid: o.metadata.uid, spec: o.spec as OpsInput['spec'] };
+    },
+    podUids: async (labelSelector: string) => Object.fromEntries((await clients().core.listNamespacedPod({ namespace, labelSelector })).items
+      .filter((p) => !p.metadata?.deletionTimestamp).map((p) => [p.metadata?.name ?? '', p.metadata?.uid ?? ''])),
+  };
+  return self;
+}

@@ -1,0 +1,145 @@
+// The Postgres UpdateVersion workflow on the real Temporal dev server, with its real activities
+// against the real API server and provisioner. kwok's Pods run no Postgres here, so only the sync
+// check is replaced (the end-to-end tests run it for real on the local data plane).
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities/index.ts';
+import { getCondition } from '../../src/api/conditions.ts';
+import { PAUSE_ANNOTATION } from '../../src/engines/common.ts';
+import { makeKube } from '../../src/k8s/client.ts';
+import { createLogger } from '../../src/logger.ts';
+import { progressQuery, type OpsInput, type OpsResult } from '../../src/workflows/shared.ts';
+import type { Provisioner } from '../../src/watcher/provisioner.ts';
+import { installCrdsAndCatalog } from '../../devenv/crds.ts';
+import { clients, kubeConfig, tempNamespace } from '../support/kube.ts';
+import { objects } from '../support/ops.ts';
+import { startProvisioner } from '../support/provisioner.ts';
+import { devServerEnv, uniqueTaskQueue } from '../support/temporal.ts';
+
+const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
+
+describe('postgresUpdateVersion workflow (real Temporal, real API server)', function () {
+  this.timeout(240_000);
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  let ns: Awaited<ReturnType<typeof tempNamespace>>;
+  let provisioner: Provisioner;
+  let o: ReturnType<typeof objects>;
+  const taskQueue = uniqueTaskQueue('pguv');
+  const syncChecks: string[] = [];
+
+  before(async () => {
+    await installCrdsAndCatalog();
+    ns = await tempNamespace('pguv');
+    o = objects(ns.name);
+    provisioner = await startProvisioner(ns.name);
+    env = await devServerEnv();
+    const real = createActivities({ kube: makeKube(kubeConfig()), log: createLogger({}, 'warn'), config: { sync: { maxLagBytes: 16 << 20, sizeTolerance: 0.2 }, temporal: { address: '', namespace: 'default', uiUrl: '', taskQueue } }, pollMs: 200 });
+    worker = await Worker.create({
+      connection: env.nativeConnection, taskQueue, workflowsPath,
+      activities: { ...real, checkPostgresSync: async (_ns: string, db: string) => { syncChecks.push(db); return 'replaced in this test: kwok Pods run no Postgres'; } },
+    });
+    running = worker.run();
+  });
+  after(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await provisioner?.stop();
+    await ns?.remove();
+  });
+
+  const run = (input: OpsInput) => env.client.workflow.execute('postgresUpdateVersion', { taskQueue, workflowId: `${taskQueue}-${input.name}`, args: [input] }) as Promise<OpsResult>;
+
+  async function assertUntouched(db: string, image: string): Promise<void> {
+    const d = await o.db(db);
+    assert.equal(d.metadata.annotations?.[PAUSE_ANNOTATION], undefined, 'never paused');
+    const sts = await clients().apps.readNamespacedStatefulSet({ name: db, namespace: ns.name });
+    assert.equal(sts.spec?.template.spec?.containers[0]?.image, image);
+  }
+
+  describe('validation changes nothing', () => {
+    before(async () => { await o.readyPostgres('val', '16.13', 1); });
+    const cases: Array<{ name: string; spec: Record<string, unknown>; phase: string; message: RegExp }> = [
+      { name: 'unknown-db', spec: { databaseRef: { name: 'nope' }, updateVersion: { targetVersion: '16.15' } }, phase: 'Failed', message: /spec\.databaseRef: Postgres "nope" not found/ },
+      { name: 'unknown-target', spec: { databaseRef: { name: 'val' }, updateVersion: { targetVersion: '16.99' } }, phase: 'Failed', message: /targetVersion: 16\.99 is not in the PostgresVersion catalog/ },
+      { name: 'downgrade', spec: { databaseRef: { name: 'val' }, updateVersion: { targetVersion: '15.19' } }, phase: 'Failed', message: /older than the current version 16\.13; downgrades are not allowed/ },
+      { name: 'same', spec: { databaseRef: { name: 'val' }, updateVersion: { targetVersion: '16.13' } }, phase: 'Skipped', message: /already runs version 16\.13/ },
+    ];
+    for (const c of cases) {
+      it(`${c.name} → ${c.phase}`, async () => {
+        const input = await o.pgops(c.name, { type: 'UpdateVersion', ...c.spec });
+        const r = await run(input);
+        assert.equal(r.phase, c.phase);
+        assert.match(r.message, c.message);
+        const ops = await o.ops(c.name);
+        assert.equal(ops.status?.phase, c.phase);
+        assert.match(ops.status?.message ?? '', c.message);
+        await assertUntouched('val', 'postgres:16.13');
+      });
+    }
+
+    it('a target outside updateConstraints → Failed, naming the constraint', async () => {
+      // A catalog entry (made up for this test) whose allowlist stops at its own major; validation
+      // runs before readiness matters, so its Pods need not run.
+      const custom = clients().custom;
+      const entry = { group: 'opsflow.dev', version: 'v1alpha1', plural: 'postgresversions' };
+      await custom.deleteClusterCustomObject({ ...entry, name: '16.12' }).catch(() => undefined);
+      await custom.createClusterCustomObject({ ...entry, body: {
+        apiVersion: 'opsflow.dev/v1alpha1', kind: 'PostgresVersion', metadata: { name: '16.12' },
+        spec: { version: '16.12', db: { image: 'postgres:16.12' }, updateConstraints: { allowlist: ['> 16.12, < 17'] } } } });
+      try {
+        await o.create('Postgres', 'con', { version: '16.12', replicas: 1 });
+        const r = await run(await o.pgops('constraint', { type: 'UpdateVersion', databaseRef: { name: 'con' }, updateVersion: { targetVersion: '17.11' } }));
+        assert.equal(r.phase, 'Failed');
+        assert.match(r.message, /17\.11 is not allowed by PostgresVersion 16\.12 updateConstraints\.allowlist \[> 16\.12, < 17\]/);
+        assert.equal((await o.db('con')).metadata.annotations?.[PAUSE_ANNOTATION], undefined, 'never paused');
+      } finally {
+        await custom.deleteClusterCustomObject({ ...entry, name: '16.12' }).catch(() => undefined);
+      }
+    });
+
+    it('spec.apply IfReady fails on a database that does not become Ready within the timeout', async () => {
+      await o.create('Postgres', 'broken', { version: '16.13', replicas: 1 });
+      // Hold it Paused (as another operation would), so it is not Ready.
+      await o.patch('Postgres', 'broken', { metadata: { annotations: { [PAUSE_ANNOTATION]: 'someone-else' } } });
+      const r = await run(await o.pgops('ifready', { type: 'UpdateVersion', databaseRef: { name: 'broken' }, updateVersion: { targetVersion: '16.15' }, timeout: '3s', maxRetries: 0 }));
+      assert.equal(r.phase, 'Failed');
+      assert.match(r.message, /broken did not become Ready \(spec\.apply is IfReady\)/);
+      assert.equal((await o.db('broken')).metadata.annotations?.[PAUSE_ANNOTATION], 'someone-else', 'not taken over');
+    });
+  });
+
+  it('a minor update rolls the standbys then the primary, each Pod once, and resumes', async () => {
+    await o.readyPostgres('pg', '16.13', 3);
+    const before = await o.podUids('app.kubernetes.io/instance=pg');
+    const input = await o.pgops('minor', { type: 'UpdateVersion', databaseRef: { name: 'pg' }, updateVersion: { targetVersion: '16.15' } });
+    const handle = await env.client.workflow.start('postgresUpdateVersion', { taskQueue, workflowId: `${taskQueue}-minor`, args: [input] });
+    const r = (await handle.result()) as OpsResult;
+    assert.equal(r.phase, 'Successful', r.message);
+    const progress = await handle.query(progressQuery);
+    const names = progress.steps.map((s) => s.name);
+    const order = ['Validate', 'WaitForTurn', 'DatabaseReady', 'PauseDatabase', 'UpdateStatefulSet', 'RestartPod-pg-2', 'RestartPod-pg-1', 'RestartPod-pg-0', 'UpdateDatabase', 'ResumeDatabase'];
+    const started = [...progress.steps].sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '')).map((s) => s.name);
+    assert.deepEqual(started, order, 'steps ran in this order');
+    assert.deepEqual([...names].sort(), [...order].sort());
+    for (const s of progress.steps) assert.equal(s.state, 'Succeeded', `${s.name}: ${s.message}`);
+    const after = await o.podUids('app.kubernetes.io/instance=pg');
+    for (const pod of ['pg-0', 'pg-1', 'pg-2']) assert.notEqual(after[pod], before[pod], `${pod} replaced`);
+    const sts = await clients().apps.readNamespacedStatefulSet({ name: 'pg', namespace: ns.name });
+    assert.equal(sts.spec?.template.spec?.containers[0]?.image, 'postgres:16.15');
+    const db = await o.db('pg');
+    assert.equal(db.spec.version, '16.15');
+    assert.equal(db.metadata.annotations?.[PAUSE_ANNOTATION], undefined);
+    assert.equal(getCondition(db.status?.conditions, 'Paused')?.status, 'False');
+    const ops = await o.ops('minor');
+    assert.equal(ops.status?.phase, 'Successful');
+    for (const c of order) assert.equal(getCondition(ops.status?.conditions, c)?.status, 'True', `condition ${c}`);
+    assert.equal(syncChecks.filter((d) => d === 'pg').length, 3, 'a sync check after every Pod');
+    const events = (await clients().events.listNamespacedEvent({ namespace: ns.name })).items.filter((e) => e.regarding?.name === 'minor');
+    assert.ok(events.some((e) => e.reason === 'RestartPod-pg-0'), 'Events on the OpsRequest');
+  });
+});
