@@ -8,7 +8,7 @@ import { kindInfo } from '../api/kinds.ts';
 import { terminalPhases, type OpsRequestStatus } from '../api/opsrequests.ts';
 import type { Config } from '../config.ts';
 import { mergePatch } from '../k8s/apply.ts';
-import { apiErrorMessage, isNotFound, type Kube } from '../k8s/client.ts';
+import { apiErrorMessage, isConflict, isNotFound, type Kube } from '../k8s/client.ts';
 import { ResilientInformer } from '../k8s/informer.ts';
 import { getCustom, updateStatus } from '../k8s/resources.ts';
 import { WorkQueue } from '../k8s/workqueue.ts';
@@ -36,7 +36,10 @@ export class OpsWatcher {
   private readonly informers: Array<ResilientInformer<KubernetesObject>> = [];
 
   constructor(private readonly o: OpsWatcherOptions) {
-    this.queue = new WorkQueue((k) => this.reconcile(k), 8, (k, e) => o.log.warn('opsrequest reconcile failed; retrying', { key: k, error: apiErrorMessage(e) }));
+    this.queue = new WorkQueue((k) => this.reconcile(k).catch((e: unknown) => { if (!isNotFound(e)) throw e; }), 8, (k, e) => {
+      // Conflicts are normal when two watchers (or the provisioner) write at once: retried quietly.
+      (isConflict(e) ? o.log.debug : o.log.warn)('opsrequest reconcile failed; retrying', { key: k, error: apiErrorMessage(e) });
+    });
   }
 
   async start(): Promise<void> {
