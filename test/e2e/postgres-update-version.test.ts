@@ -1,0 +1,132 @@
+// End to end on the local cluster with its data plane (real Postgres processes behind the Pods):
+// `kubectl apply` of an OpsRequest → watcher process → workflow on the real Temporal dev server →
+// worker process → Pods rolled one at a time with real sync checks. Plus crash tests that SIGKILL
+// the worker and the watcher mid-rollout.
+import assert from 'node:assert/strict';
+import { stringify } from 'yaml';
+import { getCondition } from '../../src/api/conditions.ts';
+import { kubectl } from '../../devenv/cluster.ts';
+import { installCrdsAndCatalog } from '../../devenv/crds.ts';
+import { eventually, tempNamespace } from '../support/kube.ts';
+import { objects } from '../support/ops.ts';
+import { watchPodUids } from '../support/pod-history.ts';
+import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
+import { pgQuery } from '../support/sql.ts';
+import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
+
+const pods = (db: string) => [0, 1, 2].map((i) => `${db}-${i}`);
+
+describe('Postgres UpdateVersion end to end (watcher and worker processes, real Postgres)', function () {
+  this.timeout(900_000);
+  let ns: Awaited<ReturnType<typeof tempNamespace>>;
+  let o: ReturnType<typeof objects>;
+  let watcher: OpsflowProcess;
+  let worker: OpsflowProcess;
+  let env: { temporalAddress: string; taskQueue: string; namespace: string };
+
+  before(async () => {
+    await installCrdsAndCatalog();
+    ns = await tempNamespace('e2e-pg');
+    o = objects(ns.name);
+    env = { temporalAddress: temporalAddress(), taskQueue: uniqueTaskQueue('e2e'), namespace: ns.name };
+    watcher = startOpsflowProcess('watcher', env);
+    worker = startOpsflowProcess('worker', env);
+  });
+  after(async () => {
+    await watcher?.stop();
+    await worker?.stop();
+    await ns?.remove();
+  });
+
+  async function apply(obj: object): Promise<void> {
+    await kubectl(['apply', '-n', ns.name, '-f', '-'], stringify(obj));
+  }
+
+  async function readyDatabase(name: string, version: string): Promise<void> {
+    await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'Postgres', metadata: { name }, spec: { version, replicas: 3 } });
+    await eventually(`${name} Ready`, async () => ((await o.db(name)).status?.phase === 'Ready' ? true : undefined), 300_000, 1000);
+    await eventually(`${name}: both standbys streaming`, async () => {
+      const rows = await pgQuery<{ application_name: string; state: string }>(ns.name, name, `${name}-0`, 'SELECT application_name, state FROM pg_stat_replication');
+      return rows.filter((r) => r.state === 'streaming').length === 2 ? true : undefined;
+    }, 120_000, 1000);
+    await pgQuery(ns.name, name, `${name}-0`, 'CREATE TABLE marks (id int primary key, note text)');
+    await pgQuery(ns.name, name, `${name}-0`, "INSERT INTO marks SELECT g, 'before the update' FROM generate_series(1, 500) g");
+  }
+
+  async function updateVersion(opsName: string, db: string, target: string, during?: (step: string) => Promise<void>): Promise<void> {
+    await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'PostgresOpsRequest', metadata: { name: opsName }, spec: { type: 'UpdateVersion', databaseRef: { name: db }, updateVersion: { targetVersion: target }, timeout: '5m' } });
+    if (during) {
+      // Wait until the second Pod's restart is under way, then do the damage.
+      const step = await eventually(`${opsName}: rollout under way`, async () => {
+        const ops = await o.ops(opsName);
+        const running = ops.status?.conditions?.filter((c) => c.type.startsWith('RestartPod-') && c.status === 'Unknown').map((c) => c.type);
+        const done = ops.status?.conditions?.filter((c) => c.type.startsWith('RestartPod-') && c.status === 'True').length ?? 0;
+        return running?.length && done >= 1 ? running[0] : undefined;
+      }, 300_000, 200);
+      await during(step);
+    }
+    const ops = await eventually(`${opsName} finished`, async () => {
+      const x = await o.ops(opsName);
+      return ['Successful', 'Failed', 'Skipped'].includes(x.status?.phase ?? '') ? x : undefined;
+    }, 600_000, 1000);
+    assert.equal(ops.status?.phase, 'Successful', `${ops.status?.message} ${JSON.stringify(ops.status?.conditions?.filter((c) => c.status !== 'True'))}`);
+  }
+
+  async function assertUpdated(db: string, target: string, history: Awaited<ReturnType<typeof watchPodUids>>): Promise<void> {
+    for (const pod of pods(db)) {
+      assert.equal(history.uids(pod).length, 2, `${pod} replaced exactly once (UIDs seen: ${history.uids(pod).join(', ')})`);
+      const [v] = await pgQuery<{ server_version: string }>(ns.name, db, pod, 'SHOW server_version');
+      assert.equal(v?.server_version.split(' ')[0], target, `${pod} runs ${target}`);
+    }
+    const [count] = await pgQuery<{ n: string }>(ns.name, db, `${db}-0`, 'SELECT count(*)::text AS n FROM marks');
+    assert.equal(count?.n, '500', 'rows written before the update are there on the primary');
+    await eventually('the rows on a standby', async () => {
+      const [c] = await pgQuery<{ n: string }>(ns.name, db, `${db}-2`, 'SELECT count(*)::text AS n FROM marks');
+      return c?.n === '500' ? true : undefined;
+    }, 60_000, 500);
+    const d = await o.db(db);
+    assert.equal(d.spec.version, target);
+    assert.equal(getCondition(d.status?.conditions, 'Paused')?.status, 'False', 'the database is resumed');
+  }
+
+  it('minor update 16.13 → 16.15 via kubectl apply: each Pod replaced once, data kept', async () => {
+    await readyDatabase('minor', '16.13');
+    const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=minor');
+    await updateVersion('minor-up', 'minor', '16.15');
+    await assertUpdated('minor', '16.15', history);
+    await history.stop();
+  });
+
+  it('major update 15.19 → 16.15 (old binaries copied, pg_upgrade --link, standbys re-cloned)', async () => {
+    await readyDatabase('major', '15.19');
+    const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=major');
+    await updateVersion('major-up', 'major', '16.15');
+    await assertUpdated('major', '16.15', history);
+    const ops = await o.ops('major-up');
+    assert.equal(getCondition(ops.status?.conditions, 'CopiedOldBinaries')?.status, 'True');
+    await history.stop();
+  });
+
+  it('crash: the worker is SIGKILLed mid-rollout, a new one finishes the run; each Pod replaced once', async () => {
+    await readyDatabase('wcrash', '16.13');
+    const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=wcrash');
+    await updateVersion('wcrash-up', 'wcrash', '16.14', async () => {
+      await worker.kill();
+      await new Promise((r) => setTimeout(r, 2_000));
+      worker = startOpsflowProcess('worker', env, 'worker-2');
+    });
+    await assertUpdated('wcrash', '16.14', history);
+    await history.stop();
+  });
+
+  it('crash: the watcher is SIGKILLed mid-rollout and restarted; still one run, Successful', async () => {
+    await readyDatabase('vcrash', '16.13');
+    const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=vcrash');
+    await updateVersion('vcrash-up', 'vcrash', '16.14', async () => {
+      await watcher.kill();
+      watcher = startOpsflowProcess('watcher', env, 'watcher-2');
+    });
+    await assertUpdated('vcrash', '16.14', history);
+    await history.stop();
+  });
+});

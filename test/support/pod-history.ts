@@ -1,0 +1,25 @@
+// Watches a database's Pods and remembers every UID each Pod name had, so a test can assert that
+// each Pod was replaced exactly once.
+import { makeInformer, type V1Pod } from '@kubernetes/client-node';
+import { clients, kubeConfig } from './kube.ts';
+
+export async function watchPodUids(namespace: string, labelSelector: string) {
+  const seen = new Map<string, string[]>();
+  const record = (p: V1Pod) => {
+    const name = p.metadata?.name ?? '';
+    const uid = p.metadata?.uid ?? '';
+    const list = seen.get(name) ?? [];
+    if (!list.includes(uid)) list.push(uid);
+    seen.set(name, list);
+  };
+  const informer = makeInformer<V1Pod>(kubeConfig(), `/api/v1/namespaces/${namespace}/pods`,
+    () => clients().core.listNamespacedPod({ namespace, labelSelector }), labelSelector);
+  informer.on('add', record);
+  informer.on('update', record);
+  informer.on('error', () => setTimeout(() => void informer.start(), 500));
+  await informer.start();
+  return {
+    uids: (pod: string) => [...(seen.get(pod) ?? [])],
+    stop: () => informer.stop(),
+  };
+}

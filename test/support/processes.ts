@@ -1,0 +1,55 @@
+// opsflow's real processes (worker, watcher) started as children, for end-to-end and crash tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoDir, stateDir } from '../../devenv/paths.ts';
+
+export interface OpsflowProcess {
+  child: ChildProcess;
+  logFile: string;
+  /** SIGKILL: no shutdown hooks, in-flight work is simply lost, like a crashed pod. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+}
+
+export interface ProcessEnv {
+  temporalAddress: string;
+  taskQueue: string;
+  namespace: string;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+export function startOpsflowProcess(which: 'worker' | 'watcher', env: ProcessEnv, tag: string = which): OpsflowProcess {
+  const dir = join(stateDir, 'test-processes');
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, `${env.namespace}-${tag}.log`);
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoDir, 'src', which, 'main.ts')], {
+    cwd: repoDir,
+    stdio: ['ignore', out, out],
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      OPSFLOW_TASK_QUEUE: env.taskQueue,
+      OPSFLOW_WATCH_NAMESPACE: env.namespace,
+      OPSFLOW_RESYNC_SECONDS: '5',
+    },
+  });
+  closeSync(out);
+  return {
+    child,
+    logFile,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+}
