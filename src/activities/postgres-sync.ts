@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { PostgresSchema } from '../api/databases.ts';
 import { authSecretName } from '../engines/common.ts';
 import { PG_PORT, podNames, primaryPodName } from '../engines/postgres/render.ts';
-import { syncProblems, type ReplicationRow } from '../engines/postgres/sync.ts';
+import { syncProblems, type ReplicationRow, type SyncFacts } from '../engines/postgres/sync.ts';
 import { getCustom } from '../k8s/resources.ts';
 import type { ActivityDeps } from './deps.ts';
 import { pollUntil } from './heartbeat.ts';
@@ -32,6 +32,23 @@ export async function withPostgres<T>(host: string, cred: Credentials, fn: (c: p
   }
 }
 
+export interface Member {
+  name: string;
+  host: string;
+}
+
+/** Reads replication state and lag from the primary and database sizes from every member. */
+export async function gatherSyncFacts(primary: Member, standbys: Member[], cred: Credentials): Promise<SyncFacts> {
+  const replication = await withPostgres(primary.host, cred, async (c) => (await c.query<ReplicationRow>(
+    'SELECT application_name, state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 AS lag_bytes FROM pg_stat_replication',
+  )).rows);
+  const sizes: Record<string, number> = {};
+  for (const m of [primary, ...standbys]) {
+    sizes[m.name] = await withPostgres(m.host, cred, async (c) => Number((await c.query<{ s: string }>('SELECT sum(pg_database_size(datname))::text AS s FROM pg_database')).rows[0]?.s ?? 0));
+  }
+  return { primary: primary.name, standbys: standbys.map((s) => s.name), replication, sizes };
+}
+
 export function postgresSyncActivities(deps: ActivityDeps) {
   const { kube, config, pollMs = 1000 } = deps;
   return {
@@ -53,15 +70,9 @@ export function postgresSyncActivities(deps: ActivityDeps) {
       const deadline = Date.now() + maxWaitMs;
       return pollUntil(async () => {
         try {
-          const primaryIp = await ip(primary);
-          const replication = await withPostgres(primaryIp, cred, async (c) => (await c.query<ReplicationRow>(
-            `SELECT application_name, state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint::float8 AS lag_bytes FROM pg_stat_replication`,
-          )).rows);
-          const sizes: Record<string, number> = {};
-          for (const m of [primary, ...standbys]) {
-            sizes[m] = await withPostgres(await ip(m), cred, async (c) => Number((await c.query<{ s: string }>('SELECT sum(pg_database_size(datname))::text AS s FROM pg_database')).rows[0]?.s ?? 0));
-          }
-          last = syncProblems({ standbys, replication, sizes, primary }, config.sync.maxLagBytes, config.sync.sizeTolerance);
+          const member = async (name: string) => ({ name, host: await ip(name) });
+          const facts = await gatherSyncFacts(await member(primary), await Promise.all(standbys.map(member)), cred);
+          last = syncProblems(facts, config.sync.maxLagBytes, config.sync.sizeTolerance);
         } catch (e) {
           last = [`cannot run the sync check: ${e instanceof Error ? e.message : String(e)}`];
         }

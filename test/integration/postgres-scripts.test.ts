@@ -5,16 +5,15 @@
 // and leaves the old cluster as it was. Needs the binaries of infra/install-postgres.sh; without
 // them every test fails saying so.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoDir } from '../../devenv/paths.ts';
+import { LocalPods, password, type Pod } from '../support/local-pods.ts';
 import { pinnedPostgresVersion, postgresBinDir } from '../../devenv/postgres.ts';
 import {
-  logTail, query, runContainerScript, runContainerScriptToEnd, stopContainer, killContainer, waitForPostgres, withClient, type PgTarget,
+  query, runContainerScriptToEnd, killContainer, withClient,
 } from '../../devenv/postgres-process.ts';
 import { sleep, waitFor } from '../../devenv/process.ts';
 
@@ -22,90 +21,11 @@ const scripts = join(repoDir, 'src', 'engines', 'postgres', 'scripts');
 const bootstrap = join(scripts, 'bootstrap.sh');
 const copyOldBinaries = join(scripts, 'copy-old-binaries.sh');
 // Quotes, a colon and a backslash: the passfile and conninfo escaping must hold.
-const password = `s3cr:et\\pa'ss"w0rd`;
+
 // The newest pinned 15.x and 16.x (infra/versions.env), resolved in the suites' before hooks so a
 // missing pin or install fails the tests instead of the loading of every test file.
 let v15 = '';
 let v16 = '';
-
-/** Which binaries play the image: a pinned version ("16.15") or another installation's bin/. */
-type Bins = string | { binDir: string };
-const binsOption = (b: Bins) => (typeof b === 'string' ? { version: b } : b);
-
-interface Pod {
-  name: string;
-  ip: string;
-  dataDir: string;
-  pgdata: string;
-  configDir: string;
-  logFile: string;
-  child?: ChildProcess;
-  target: PgTarget;
-}
-
-/** One scratch folder per suite; its Pods, started and stopped like the kubelet would. */
-class LocalPods {
-  readonly root = mkdtempSync(join(tmpdir(), 'opsflow-pg-'));
-  readonly pods = new Map<string, Pod>();
-  private starts = 0;
-
-  constructor(private readonly subnet: string) {}
-
-  /** The Pod `name`, on loopback address <subnet>.<host>. */
-  pod(name: string, host: number): Pod {
-    let p = this.pods.get(name);
-    if (!p) {
-      const ip = `${this.subnet}.${host}`;
-      const dataDir = join(this.root, name, 'pv');
-      p = {
-        name, ip, dataDir, pgdata: join(dataDir, 'data'), configDir: join(this.root, name, 'config'),
-        logFile: join(this.root, name, 'container.log'),
-        target: { host: ip, port: 5432, user: 'postgres', password },
-      };
-      mkdirSync(p.dataDir, { recursive: true });
-      mkdirSync(p.configDir, { recursive: true });
-      this.pods.set(name, p);
-    }
-    return p;
-  }
-
-  env(p: Pod, primary: Pod, extra: Record<string, string> = {}): Record<string, string> {
-    return {
-      POD_NAME: p.name, POD_IP: p.ip, PGPORT: '5432',
-      DATA_DIR: p.dataDir, PGDATA: p.pgdata, CONFIG_DIR: p.configDir,
-      // A fresh socket dir per container start, like the Pod's emptyDir.
-      RUN_DIR: join(this.root, p.name, `run-${++this.starts}`),
-      POSTGRES_USER: 'postgres', POSTGRES_PASSWORD: password,
-      PRIMARY_HOST: `${primary.name}.pg-pods.test.svc`, PRIMARY_HOSTADDR: primary.ip,
-      ...extra,
-    };
-  }
-
-  /** Starts bootstrap.sh for the Pod and waits until it serves queries. */
-  async start(p: Pod, primary: Pod, bins: Bins, extra: Record<string, string> = {}): Promise<void> {
-    writeFileSync(p.logFile, `--- start with ${JSON.stringify(bins)}\n`, { flag: 'a' });
-    p.child = runContainerScript({ script: bootstrap, ...binsOption(bins), env: this.env(p, primary, extra), logFile: p.logFile });
-    await waitForPostgres(p.target, { timeoutMs: 180_000, child: p.child, logFile: p.logFile });
-  }
-
-  async stop(p: Pod): Promise<void> {
-    if (p.child) await stopContainer(p.child, 'SIGINT');
-    p.child = undefined;
-  }
-
-  /** Kills everything; keeps the folder (with the logs) when a test failed or OPSFLOW_KEEP_TEST_DIRS=1. */
-  async cleanup(failed: boolean): Promise<void> {
-    for (const p of this.pods.values()) if (p.child) killContainer(p.child);
-    await sleep(500);
-    const keep = failed || process.env.OPSFLOW_KEEP_TEST_DIRS === '1';
-    if (keep) process.stderr.write(`[opsflow] postgres test folder kept for inspection: ${this.root}\n`);
-    else rmSync(this.root, { recursive: true, force: true });
-  }
-
-  logs(): string {
-    return [...this.pods.values()].map((p) => `--- ${p.name} (${p.logFile}):\n${logTail(p.logFile, 25)}`).join('\n');
-  }
-}
 
 async function replication(primary: Pod): Promise<Map<string, string>> {
   const rows = await query<{ application_name: string; state: string }>(primary.target, 'SELECT application_name, state FROM pg_stat_replication');
