@@ -17,6 +17,7 @@
 #   PRIMARY_HOST      (standby: required)     DNS name of the primary, e.g. pg-0.pg-pods.ns.svc
 #   PRIMARY_HOSTADDR  (optional)              its IP (libpq hostaddr, used beside host when no DNS)
 #   PRIMARY_PORT      $PGPORT
+#   TERMINATION_LOG   /dev/termination-log    where a fatal reason goes for the Pod's status
 #
 # What it does, by the state of PGDATA (PG_VERSION = the cluster's major, M = these binaries' major):
 #   missing/empty      primary: initdb (+password, pg_hba) | standby: pg_basebackup from the primary,
@@ -58,6 +59,7 @@ PRIMARY_HOSTADDR="${PRIMARY_HOSTADDR:-}"
 PRIMARY_PORT="${PRIMARY_PORT:-$PGPORT}"
 UPGRADE_DIR="$DATA_DIR/upgrade"
 PASSFILE="$RUN_DIR/.opsflow-pgpass"
+TERMINATION_LOG="${TERMINATION_LOG:-/dev/termination-log}"
 export PGDATA PGPORT LC_ALL=C # LC_ALL: stable, parseable tool output (pg_controldata)
 
 log() { printf '%s opsflow-bootstrap[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$POD_NAME" "$*" >&2; }
@@ -188,6 +190,9 @@ upgrade_failed() { # $1 = old major, $2 = reason (may be many lines), $3 = what 
   } >"$UPGRADE_DIR/last-error"
   log "FATAL: major upgrade failed; $outcome"
   cat "$UPGRADE_DIR/last-error" >&2
+  # The kubelet shows this file as the container's termination message (Pod status), which is how
+  # the ops workflow learns pg_upgrade's reason without reading the volume.
+  head -c 4000 "$UPGRADE_DIR/last-error" >"$TERMINATION_LOG" 2>/dev/null || true
   exit 1
 }
 
