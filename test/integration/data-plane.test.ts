@@ -166,7 +166,10 @@ describe('local data plane: Postgres Pods as real processes (runtime, kwok stage
     assert.equal(readFileSync(marker, 'utf8'), old.metadata?.uid, 'the data directory is the same one (the marker is there)');
     const [after] = await sql<{ id: string }>('pg-2', 'SELECT system_identifier::text AS id FROM pg_control_system()');
     assert.equal(after?.id, before?.id);
-    const logs = await kubectl(['logs', '-n', ns.name, 'pg-2']);
+    const logs = await eventually('the new pg-2\'s log', async () => {
+      const l = await kubectl(['logs', '-n', ns.name, 'pg-2']);
+      return /ready to accept read-only connections/.test(l) ? l : undefined;
+    }, 10_000, 250);
     assert.match(logs, /PGDATA holds a PostgreSQL \d+ cluster: starting it/);
     assert.doesNotMatch(logs, /cloning from the primary/);
     await streaming(['pg-1', 'pg-2']);
@@ -196,8 +199,11 @@ describe('local data plane: Postgres Pods as real processes (runtime, kwok stage
       const newPid = postmasterPid(after.status?.podIP ?? '');
       assert.ok(newPid && newPid !== pid, 'a new postmaster');
       await streaming(['pg-1', 'pg-2']);
-      const x = await sql<{ n: string }>('pg-1', 'SELECT count(*)::text AS n FROM marks');
-      assert.equal(x[0]?.n, '2');
+      // A restarted standby answers once consistent, maybe before it replayed all: wait for row 2.
+      await eventually('both rows on the restarted pg-1', async () => {
+        const x = await sql<{ n: string }>('pg-1', 'SELECT count(*)::text AS n FROM marks').catch(() => []);
+        return x[0]?.n === '2' ? true : undefined;
+      }, 30_000, 250);
     } finally {
       await w.stop();
     }
@@ -231,10 +237,11 @@ describe('local data plane: Postgres Pods as real processes (runtime, kwok stage
         assert.equal(postmasterPid(now.status?.podIP ?? ''), pids[i]);
         assert.ok(watches[i]?.seen.every((s) => s.ready), `${p.metadata?.name} never NotReady (seen: ${JSON.stringify(watches[i]?.seen)})`);
       }
+      let counts: unknown[] = [];
       await eventually('row 3 on both standbys', async () => {
-        const n = await Promise.all(['pg-1', 'pg-2'].map((s) => sql<{ n: string }>(s, 'SELECT count(*)::text AS n FROM marks').then((r) => r[0]?.n, () => '')));
-        return n.every((x) => x === '3') ? true : undefined;
-      }, 30_000, 250);
+        counts = await Promise.all(['pg-1', 'pg-2'].map((s) => sql<{ n: string }>(s, 'SELECT count(*)::text AS n FROM marks').then((r) => r[0]?.n, (e: unknown) => String(e))));
+        return counts.every((x) => x === '3') ? true : undefined;
+      }, 30_000, 250).catch((e: unknown) => { throw new Error(`${String(e)}; counts on pg-1, pg-2: ${JSON.stringify(counts)}`); });
       // And the new runtime is the kubelet now: it restarts a killed postmaster of an adopted Pod.
       process.kill(pids[2] ?? 0, 'SIGKILL');
       await eventually('pg-2 restarted by the new runtime', async () => {

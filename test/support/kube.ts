@@ -33,6 +33,16 @@ export async function tempNamespace(prefix: string): Promise<{ name: string; rem
   return {
     name,
     remove: async () => {
+      // OpsRequests keep a finalizer until their watcher sees them go; with the watcher stopped,
+      // drop it so the namespace can terminate.
+      const { custom } = clients();
+      for (const plural of ['postgresopsrequests', 'singlestoreopsrequests', 'proxysqlopsrequests']) {
+        const list = (await custom.listNamespacedCustomObject({ group: 'opsflow.dev', version: 'v1alpha1', plural, namespace: name }).catch(() => ({ items: [] }))) as { items: Array<{ metadata: { name: string } }> };
+        for (const o of list.items) {
+          await custom.patchNamespacedCustomObject({ group: 'opsflow.dev', version: 'v1alpha1', plural, namespace: name, name: o.metadata.name, body: { metadata: { finalizers: null } } },
+            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)).catch(() => undefined);
+        }
+      }
       await core.deleteNamespace({ name }).catch(() => undefined);
     },
   };
