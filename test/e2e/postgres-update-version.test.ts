@@ -13,6 +13,11 @@ import { watchPodUids } from '../support/pod-history.ts';
 import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
 import { pgQuery } from '../support/sql.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
+import { startTemporal, stopTemporal, type TemporalServerOptions } from '../../devenv/temporal.ts';
+import { freePort } from '../support/ports.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const pods = (db: string) => [0, 1, 2].map((i) => `${db}-${i}`);
 
@@ -128,5 +133,35 @@ describe('Postgres UpdateVersion end to end (watcher and worker processes, real 
     });
     await assertUpdated('vcrash', '16.14', history);
     await history.stop();
+  });
+
+  it('crash: the Temporal server is stopped mid-rollout and restarted on the same SQLite file; the run ends Successful', async () => {
+    // A Temporal server of this test's own, so restarting it disturbs nothing else.
+    const server: TemporalServerOptions = {
+      host: '127.0.0.1', port: await freePort(), uiPort: await freePort(), namespace: 'default',
+      dbFile: join(mkdtempSync(join(tmpdir(), 'opsflow-temporal-')), 'temporal.sqlite'),
+    };
+    await startTemporal(server);
+    const ownEnv = { ...env, temporalAddress: `127.0.0.1:${server.port}`, taskQueue: uniqueTaskQueue('e2e-restart') };
+    // The suite's watcher would also start runs for this namespace on the other server: stop it for this test.
+    await watcher.stop();
+    const ownWatcher = startOpsflowProcess('watcher', ownEnv, 'watcher-restart');
+    const ownWorker = startOpsflowProcess('worker', ownEnv, 'worker-restart');
+    try {
+      await readyDatabase('tcrash', '16.13');
+      const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=tcrash');
+      await updateVersion('tcrash-up', 'tcrash', '16.14', async () => {
+        await stopTemporal(server);
+        await new Promise((r) => setTimeout(r, 3_000));
+        await startTemporal(server);
+      });
+      await assertUpdated('tcrash', '16.14', history);
+      await history.stop();
+    } finally {
+      await ownWatcher.stop();
+      await ownWorker.stop();
+      await stopTemporal(server);
+      watcher = startOpsflowProcess('watcher', env, 'watcher-3');
+    }
   });
 });

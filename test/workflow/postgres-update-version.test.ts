@@ -13,7 +13,7 @@ import { createLogger } from '../../src/logger.ts';
 import { progressQuery, type OpsInput, type OpsResult } from '../../src/workflows/shared.ts';
 import type { Provisioner } from '../../src/watcher/provisioner.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
-import { clients, kubeConfig, tempNamespace } from '../support/kube.ts';
+import { clients, eventually, kubeConfig, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { startProvisioner } from '../support/provisioner.ts';
 import { devServerEnv, uniqueTaskQueue } from '../support/temporal.ts';
@@ -141,5 +141,29 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
     assert.equal(syncChecks.filter((d) => d === 'pg').length, 3, 'a sync check after every Pod');
     const events = (await clients().events.listNamespacedEvent({ namespace: ns.name })).items.filter((e) => e.regarding?.name === 'minor');
     assert.ok(events.some((e) => e.reason === 'RestartPod-pg-0'), 'Events on the OpsRequest');
+  });
+
+  it('runs one operation per database at a time, in creation order; the later one says what it waits for', async () => {
+    await o.readyPostgres('serial', '16.13', 2);
+    const first = await o.pgops('serial-a', { type: 'UpdateVersion', databaseRef: { name: 'serial' }, updateVersion: { targetVersion: '16.14' } });
+    await new Promise((r) => setTimeout(r, 1100)); // creationTimestamp has one-second resolution
+    const second = await o.pgops('serial-b', { type: 'UpdateVersion', databaseRef: { name: 'serial' }, updateVersion: { targetVersion: '16.15' }, apply: 'Always' });
+    // Start the later one first: it must still wait for the earlier one.
+    const hb = await env.client.workflow.start('postgresUpdateVersion', { taskQueue, workflowId: `${taskQueue}-serial-b`, args: [second] });
+    const waiting = await eventually('serial-b waiting', async () => {
+      const x = await o.ops('serial-b');
+      return /waiting for PostgresOpsRequest serial-a/.test(x.status?.message ?? '') ? x : undefined;
+    }, 60_000);
+    assert.equal(waiting.status?.phase, 'Pending');
+    const ha = await env.client.workflow.start('postgresUpdateVersion', { taskQueue, workflowId: `${taskQueue}-serial-a`, args: [first] });
+    const [ra, rb] = (await Promise.all([ha.result(), hb.result()])) as OpsResult[];
+    assert.equal(ra?.phase, 'Successful', ra?.message);
+    assert.equal(rb?.phase, 'Successful', rb?.message);
+    const pa = await ha.query(progressQuery);
+    const pb = await hb.query(progressQuery);
+    const at = (p: typeof pa, step: string, k: 'startedAt' | 'finishedAt') => p.steps.find((x) => x.name === step)?.[k] ?? '';
+    assert.ok(at(pa, 'ResumeDatabase', 'finishedAt') <= at(pb, 'PauseDatabase', 'startedAt'), 'the later request paused only after the earlier one resumed');
+    assert.match(pb.steps.find((x) => x.name === 'WaitForTurn')?.message ?? '', /waited for serial-a/);
+    assert.equal((await o.db('serial')).spec.version, '16.15');
   });
 });
