@@ -45,6 +45,13 @@ function crashReason(pod: V1Pod): string | undefined {
 export function podActivities({ kube, pollMs = 500 }: ActivityDeps) {
   const readSts = (ns: string, name: string) => kube.apps.readNamespacedStatefulSet({ name, namespace: ns });
   return {
+    /** The current UID of each Pod (for a restart: the Pods to replace). */
+    async podUids(namespace: string, pods: string[]): Promise<Record<string, string>> {
+      const out: Record<string, string> = {};
+      for (const name of pods) out[name] = (await kube.core.readNamespacedPod({ name, namespace })).metadata?.uid ?? '';
+      return out;
+    },
+
     /** Applies the new image (and init containers) to the Pod template; returns the update revision. */
     async updateStatefulSet(c: TemplateChange): Promise<string> {
       const body: V1StatefulSet = {
@@ -65,15 +72,19 @@ export function podActivities({ kube, pollMs = 500 }: ActivityDeps) {
     },
 
     /**
-     * Rolls one Pod onto the StatefulSet's update revision. Idempotent: a Pod already Ready on it is
-     * left alone; otherwise it is deleted with a UID precondition (so a replacement is never deleted)
-     * and the replacement is awaited until Ready on the new revision, heartbeating meanwhile.
+     * Rolls one Pod. Update mode: onto the StatefulSet's update revision. Restart mode (restartUid
+     * given): replaces the Pod that had that UID. Idempotent: a Pod already where it should be and
+     * Ready is left alone; otherwise it is deleted with a UID precondition (so a replacement is never
+     * deleted) and the replacement is awaited until Ready, heartbeating meanwhile.
      */
-    async rollPod(namespace: string, statefulSet: string, podName: string): Promise<RollResult> {
+    async rollPod(namespace: string, statefulSet: string, podName: string, restartUid?: string): Promise<RollResult> {
       const started = Date.now();
-      const sts = await readSts(namespace, statefulSet);
-      const revision = sts.status?.updateRevision;
-      if (!revision) throw new Error(`StatefulSet ${statefulSet} has no update revision yet`);
+      let revision: string | undefined;
+      if (restartUid === undefined) {
+        revision = (await readSts(namespace, statefulSet)).status?.updateRevision;
+        if (!revision) throw new Error(`StatefulSet ${statefulSet} has no update revision yet`);
+      }
+      const done = (p: V1Pod) => (restartUid !== undefined ? p.metadata?.uid !== restartUid : p.metadata?.labels?.[REVISION_LABEL] === revision);
       const readPod = async () => {
         try {
           return await kube.core.readNamespacedPod({ name: podName, namespace });
@@ -84,7 +95,7 @@ export function podActivities({ kube, pollMs = 500 }: ActivityDeps) {
       };
       const pod = await readPod();
       let oldUid: string | undefined;
-      if (pod && pod.metadata?.labels?.[REVISION_LABEL] === revision) {
+      if (pod && done(pod)) {
         if (isReady(pod)) return { pod: podName, replaced: false, newUid: pod.metadata?.uid, seconds: 0 };
       } else if (pod && !pod.metadata?.deletionTimestamp) {
         oldUid = pod.metadata?.uid;
@@ -100,10 +111,9 @@ export function podActivities({ kube, pollMs = 500 }: ActivityDeps) {
       heartbeat({ pod: podName, oldUid });
       const ready = await pollUntil(async () => {
         const p = await readPod();
-        if (!p || p.metadata?.deletionTimestamp || p.metadata?.uid === oldUid) return undefined;
-        if (p.metadata?.labels?.[REVISION_LABEL] !== revision) return undefined;
+        if (!p || p.metadata?.deletionTimestamp || p.metadata?.uid === oldUid || !done(p)) return undefined;
         const crash = crashReason(p);
-        if (crash) throw ApplicationFailure.nonRetryable(`Pod ${podName} does not start on the new revision: ${crash}`, 'PodCrashLooping');
+        if (crash) throw ApplicationFailure.nonRetryable(`Pod ${podName} does not start: ${crash}`, 'PodCrashLooping');
         return isReady(p) ? p : undefined;
       }, pollMs, () => ({ pod: podName, oldUid }));
       return { pod: podName, replaced: true, oldUid, newUid: ready.metadata?.uid, seconds: (Date.now() - started) / 1000 };

@@ -25,8 +25,44 @@ export type Validation =
   | { outcome: 'Proceed'; plan: UpdatePlan }
   | { outcome: 'Failed' | 'Skipped'; reason: string };
 
+export interface RestartPlan {
+  database: string;
+  statefulSet: string;
+  primary: string;
+  pods: string[];
+  /** UID of each Pod when planned: a Pod whose UID differs later was already restarted. */
+  uids: Record<string, string>;
+}
+
+export type RestartValidation = { outcome: 'Proceed'; plan: RestartPlan } | { outcome: 'Failed'; reason: string };
+
 export function validateActivities({ kube }: ActivityDeps) {
   return {
+    /** Checks a Postgres Restart request and plans it (standbys first, the primary last); changes nothing. */
+    async validatePostgresRestart(input: OpsInput): Promise<RestartValidation> {
+      const dbName = input.spec.databaseRef?.name ?? '';
+      let raw;
+      try {
+        raw = await getCustom(kube, { kind: 'Postgres', namespace: input.namespace, name: dbName });
+      } catch (e) {
+        if (isNotFound(e)) return { outcome: 'Failed', reason: `spec.databaseRef: Postgres "${dbName}" not found in namespace ${input.namespace}` };
+        throw e;
+      }
+      const db = PostgresSchema.parse(raw);
+      const primary = primaryPodName(db);
+      const pods = rolloutOrder(podNames(db), primary, false);
+      const uids: Record<string, string> = {};
+      for (const name of pods) {
+        try {
+          uids[name] = (await kube.core.readNamespacedPod({ name, namespace: input.namespace })).metadata?.uid ?? '';
+        } catch (e) {
+          if (isNotFound(e)) return { outcome: 'Failed', reason: `Pod ${name} of Postgres ${dbName} does not exist; nothing to restart` };
+          throw e;
+        }
+      }
+      return { outcome: 'Proceed', plan: { database: dbName, statefulSet: dbName, primary, pods, uids } };
+    },
+
     /** Checks a Postgres UpdateVersion request and plans it; changes nothing. */
     async validatePostgresUpdateVersion(input: OpsInput): Promise<Validation> {
       const dbName = input.spec.databaseRef?.name ?? '';

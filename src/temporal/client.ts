@@ -23,6 +23,7 @@ export const searchAttributes = {
 export function workflowTypeFor(kind: OpsInput['kind'], type: string): string | undefined {
   const table: Record<string, string> = {
     'PostgresOpsRequest/UpdateVersion': 'postgresUpdateVersion',
+    'PostgresOpsRequest/Restart': 'postgresRestart',
   };
   return table[`${kind}/${type}`];
 }

@@ -1,2 +1,3 @@
 // Every workflow the worker runs.
 export { postgresUpdateVersion } from './postgres-update-version.ts';
+export { postgresRestart } from './postgres-restart.ts';

@@ -1,13 +1,14 @@
 // The local data plane (devenv/runtime/pods.ts) behind a Postgres made by the real provisioner:
 // real PostgreSQL processes for the Pods, on IPs from their nodes' Pod CIDRs, with streaming
 // replication; a deleted standby comes back on its own data; a killed postmaster is restarted like a
-// kubelet would; a restarted runtime adopts the running processes. Needs the PostgreSQL binaries of
+// kubelet would; a primary that comes back with another IP gets its standbys restarted with it (no
+// cluster DNS here); a restarted runtime adopts the running processes. Needs the PostgreSQL binaries of
 // infra/install-postgres.sh and a running runtime (npm test starts it); without them every test fails
 // saying so.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeInformer, type V1Pod } from '@kubernetes/client-node';
+import { makeInformer, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import type { Provisioner } from '../../src/watcher/provisioner.ts';
 import { kubectl } from '../../devenv/cluster.ts';
@@ -209,6 +210,39 @@ describe('local data plane: Postgres Pods as real processes (runtime, kwok stage
     }
   });
 
+  it('a primary recreated on another node (new IP): the standbys are restarted with its new address and stream again', async () => {
+    const old = await getPod('pg-0');
+    const standbys = await Promise.all(['pg-1', 'pg-2'].map(getPod));
+    const node = old.spec?.nodeName ?? '';
+    // No cluster DNS here: a standby knows the primary by IP (PRIMARY_HOSTADDR). Cordon the primary's
+    // node so that its replacement lands elsewhere and gets an IP from another node's Pod CIDR.
+    await core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    try {
+      await core.deleteNamespacedPod({ name: 'pg-0', namespace: ns.name });
+      const fresh = await readyPod('pg-0', old.metadata?.uid);
+      assert.notEqual(fresh.spec?.nodeName, node);
+      assert.notEqual(fresh.status?.podIP, old.status?.podIP, 'the new primary has another IP');
+    } finally {
+      await core.patchNode({ name: node, body: { spec: { unschedulable: false } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    }
+    for (const s of standbys) {
+      const name = s.metadata?.name ?? '';
+      const before = s.status?.containerStatuses?.[0]?.restartCount ?? 0;
+      await eventually(`${name} restarted with the new primary address`, async () => {
+        const p = await getPod(name);
+        return isReady(p) && (p.status?.containerStatuses?.[0]?.restartCount ?? 0) === before + 1 ? p : undefined;
+      }, 60_000, 200);
+    }
+    const events = await core.listNamespacedEvent({ namespace: ns.name });
+    assert.ok(events.items.some((e) => e.reason === 'PeerAddressChanged' && e.involvedObject.name === 'pg-1'), 'an Event says why pg-1 restarted');
+    await streaming(['pg-1', 'pg-2']);
+    await sql('pg-0', "INSERT INTO marks VALUES (4, 'after the primary moved')");
+    await eventually('row 4 on pg-2', async () => {
+      const x = await sql<{ n: string }>('pg-2', 'SELECT count(*)::text AS n FROM marks WHERE id = 4').catch(() => []);
+      return x[0]?.n === '1' ? true : undefined;
+    }, 30_000, 250);
+  });
+
   it('a restarted runtime adopts the running processes: Pods stay Ready, same postmasters, data intact', async () => {
     const pods = await Promise.all(['pg-0', 'pg-1', 'pg-2'].map(getPod));
     const pids = pods.map((p) => postmasterPid(p.status?.podIP ?? ''));
@@ -220,7 +254,7 @@ describe('local data plane: Postgres Pods as real processes (runtime, kwok stage
       await stopRuntime();
       assert.equal(runtimeRunning(), false);
       // With no runtime at all, the database keeps serving and replicating.
-      await sql('pg-0', "INSERT INTO marks VALUES (3, 'while the runtime was down')");
+      await sql('pg-0', "INSERT INTO marks VALUES (5, 'while the runtime was down')");
       await sleep(2_000);
       await startRuntime(false);
       await eventually('the new runtime is up', async () => {
@@ -238,9 +272,9 @@ describe('local data plane: Postgres Pods as real processes (runtime, kwok stage
         assert.ok(watches[i]?.seen.every((s) => s.ready), `${p.metadata?.name} never NotReady (seen: ${JSON.stringify(watches[i]?.seen)})`);
       }
       let counts: unknown[] = [];
-      await eventually('row 3 on both standbys', async () => {
+      await eventually('row 5 on both standbys', async () => {
         counts = await Promise.all(['pg-1', 'pg-2'].map((s) => sql<{ n: string }>(s, 'SELECT count(*)::text AS n FROM marks').then((r) => r[0]?.n, (e: unknown) => String(e))));
-        return counts.every((x) => x === '3') ? true : undefined;
+        return counts.every((x) => x === '4') ? true : undefined;
       }, 30_000, 250).catch((e: unknown) => { throw new Error(`${String(e)}; counts on pg-1, pg-2: ${JSON.stringify(counts)}`); });
       // And the new runtime is the kubelet now: it restarts a killed postmaster of an adopted Pod.
       process.kill(pids[2] ?? 0, 'SIGKILL');

@@ -166,4 +166,21 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
     assert.match(pb.steps.find((x) => x.name === 'WaitForTurn')?.message ?? '', /waited for serial-a/);
     assert.equal((await o.db('serial')).spec.version, '16.15');
   });
+
+  it('Restart rolls every Pod once, standbys first and the primary last, and resumes', async () => {
+    await o.readyPostgres('rs', '16.13', 3);
+    const before = await o.podUids('app.kubernetes.io/instance=rs');
+    const input = await o.pgops('restart', { type: 'Restart', databaseRef: { name: 'rs' } });
+    const handle = await env.client.workflow.start('postgresRestart', { taskQueue, workflowId: `${taskQueue}-restart`, args: [input] });
+    const r = (await handle.result()) as OpsResult;
+    assert.equal(r.phase, 'Successful', r.message);
+    const progress = await handle.query(progressQuery);
+    const started = [...progress.steps].sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '')).map((x) => x.name);
+    assert.deepEqual(started, ['Validate', 'WaitForTurn', 'DatabaseReady', 'PauseDatabase', 'RestartPod-rs-2', 'RestartPod-rs-1', 'RestartPod-rs-0', 'ResumeDatabase']);
+    const after = await o.podUids('app.kubernetes.io/instance=rs');
+    for (const pod of ['rs-0', 'rs-1', 'rs-2']) assert.notEqual(after[pod], before[pod], `${pod} restarted`);
+    const sts = await clients().apps.readNamespacedStatefulSet({ name: 'rs', namespace: ns.name });
+    assert.equal(sts.spec?.template.spec?.containers[0]?.image, 'postgres:16.13', 'same image');
+    assert.equal((await o.db('rs')).metadata.annotations?.[PAUSE_ANNOTATION], undefined);
+  });
 });
