@@ -2,6 +2,7 @@
 // and stop only what this process started.
 import { kubeconfigPath, startCluster, stopCluster } from './cluster.ts';
 import { startRuntime, stopRuntime } from './runtime/daemon.ts';
+import { defaultPodsDir, killAllPodProcesses } from './runtime/pods.ts';
 import { startTemporal, stopTemporal, temporalAddress, temporalUiUrl } from './temporal.ts';
 
 export interface StackHandle {
@@ -31,6 +32,10 @@ export async function startStack(): Promise<StackHandle> {
 export async function stopStack(s: StackHandle): Promise<void> {
   if (process.env.OPSFLOW_KEEP_STACK === '1') return;
   if (s.startedRuntime) await stopRuntime();
-  if (s.startedCluster) await stopCluster();
+  if (s.startedCluster) {
+    // The Pods' processes (real postgres) go with the cluster.
+    await killAllPodProcesses(defaultPodsDir());
+    await stopCluster();
+  }
   if (s.startedTemporal) await stopTemporal();
 }

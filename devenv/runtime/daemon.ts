@@ -18,6 +18,8 @@ export function runtimeRunning(): boolean {
 
 /** Starts the runtime unless it runs already; returns whether this call started it. */
 export async function startRuntime(freshCluster: boolean): Promise<boolean> {
+  // A runtime left from an earlier cluster holds that cluster's kubeconfig: replace it.
+  if (freshCluster && runtimeRunning()) await stopRuntime();
   if (freshCluster) rmSync(volumesDir, { recursive: true, force: true });
   await kubectl(['apply', '-f', '-'], stringify(storageClassManifest));
   if (runtimeRunning()) return false;

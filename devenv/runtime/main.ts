@@ -1,16 +1,27 @@
-// The local data plane of the dev cluster (dev/test infrastructure): today the local volume
-// provisioner; the pod runtime that runs Pods as local processes joins it here.
+// The local data plane of the dev cluster (dev/test infrastructure): the local volume provisioner
+// (volumes.ts) and the pod runtime (pods.ts), the kubelet of opsflow's Pods on kwok's nodes.
+// SIGTERM/SIGINT stop watching; the Pods' processes keep running and a restarted runtime adopts them.
 import { join } from 'node:path';
 import { makeKube } from '../../src/k8s/client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { stateDir } from '../paths.ts';
+import { defaultPodsDir, PodRuntime } from './pods.ts';
 import { LocalVolumeProvisioner } from './volumes.ts';
 
 const log = createLogger({ component: 'local-runtime' });
 const kube = makeKube();
 const volumes = new LocalVolumeProvisioner(kube, process.env.OPSFLOW_VOLUMES_DIR ?? join(stateDir, 'volumes'), log);
+const podsDir = defaultPodsDir();
+const numberEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+const pods = new PodRuntime({
+  kube, podsDir, log: log.child({ component: 'pod-runtime' }),
+  backoffBaseMs: numberEnv('OPSFLOW_RUNTIME_BACKOFF_MS'), backoffMaxMs: numberEnv('OPSFLOW_RUNTIME_BACKOFF_MAX_MS'),
+});
 await volumes.start();
-log.info('local runtime started');
+await pods.start();
+log.info('local runtime started', { podsDir });
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(sig, () => { volumes.stop().then(() => process.exit(0), () => process.exit(1)); });
+  process.on(sig, () => {
+    Promise.all([volumes.stop(), pods.stop()]).then(() => process.exit(0), () => process.exit(1));
+  });
 }

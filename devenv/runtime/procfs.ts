@@ -1,6 +1,7 @@
 // What the local pod runtime needs to know about processes, read from Linux's /proc: whether a pid
-// is still the process we started (pid + start time, zombies count as gone), the members of a
-// process group (a container = one group: the script, postgres and its backends), their memory.
+// is still the process we started (pid + start time, zombies count as gone), a container's
+// processes (its process group: the script and what it runs; and the main process's descendants:
+// Postgres's children each call setsid()), their memory.
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcStat {
@@ -55,6 +56,39 @@ function allPids(): number[] {
   return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
 }
 
+/** Every process, by pid (one pass over /proc). */
+export function processTable(): Map<number, ProcStat> {
+  const out = new Map<number, ProcStat>();
+  for (const pid of allPids()) {
+    const s = procStat(pid);
+    if (s) out.set(pid, s);
+  }
+  return out;
+}
+
+/**
+ * The live descendants of a process. (A container's processes are its tree, not its process group:
+ * Postgres's children each call setsid() and lead their own session and group.)
+ */
+export function descendants(pid: number, table: Map<number, ProcStat> = processTable()): ProcStat[] {
+  const children = new Map<number, ProcStat[]>();
+  for (const s of table.values()) {
+    const list = children.get(s.ppid);
+    if (list) list.push(s);
+    else children.set(s.ppid, [s]);
+  }
+  const out: ProcStat[] = [];
+  const stack = [pid];
+  while (stack.length) {
+    for (const c of children.get(stack.pop() ?? 0) ?? []) {
+      if (c.state === 'Z' || c.state === 'X') continue;
+      out.push(c);
+      stack.push(c.pid);
+    }
+  }
+  return out;
+}
+
 /** Live (non-zombie) members of a process group. */
 export function groupMembers(pgid: number): ProcStat[] {
   const out: ProcStat[] = [];
@@ -100,12 +134,13 @@ function pssKb(pid: number): number {
 }
 
 /**
- * Memory of a process group: RSS summed over its members (counts shared memory, e.g. Postgres's
- * shared_buffers, once per process that touched it) and PSS (shared pages split among their users,
- * so the sum is what the group really costs).
+ * Memory of a process and its descendants: RSS summed over them (counts shared memory, e.g.
+ * Postgres's shared_buffers, once per process that touched it) and PSS (shared pages split among
+ * their users, so the sum is what the tree really costs).
  */
-export function groupMemory(pgid: number): { processes: number; rssKb: number; pssKb: number } {
-  const members = groupMembers(pgid);
+export function treeMemory(pid: number): { processes: number; rssKb: number; pssKb: number } {
+  const root = procStat(pid);
+  const members = root ? [root, ...descendants(pid)] : [];
   return {
     processes: members.length,
     rssKb: members.reduce((a, m) => a + statusKb(m.pid, 'VmRSS'), 0),

@@ -2,6 +2,7 @@
 import { startStack } from '../../devenv/stack.ts';
 import { stopCluster } from '../../devenv/cluster.ts';
 import { stopRuntime } from '../../devenv/runtime/daemon.ts';
+import { defaultPodsDir, killAllPodProcesses } from '../../devenv/runtime/pods.ts';
 import { stopTemporal } from '../../devenv/temporal.ts';
 
 const cmd = process.argv[2];
@@ -10,6 +11,7 @@ if (cmd === 'up') {
   process.stdout.write(`Temporal ${s.temporalAddress} (UI ${s.temporalUi}); KUBECONFIG=${s.kubeconfig}\n`);
 } else if (cmd === 'down') {
   await stopRuntime();
+  await killAllPodProcesses(defaultPodsDir());
   await stopCluster();
   await stopTemporal();
 } else {
