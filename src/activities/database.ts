@@ -33,7 +33,7 @@ export function blockingRequest(all: Ops[], self: { name: string; uid: string },
     .sort((a, b) => created(a) - created(b))[0];
 }
 
-export function databaseActivities({ kube, pollMs = 500 }: ActivityDeps) {
+export function databaseActivities({ kube, pollMs = 200 }: ActivityDeps) {
   const readDb = (ref: DbRef) => getCustom<Db>(kube, ref);
   return {
     /** Waits until every earlier unfinished OpsRequest of the same database has ended; returns what it waited for. */

@@ -42,7 +42,7 @@ function crashReason(pod: V1Pod): string | undefined {
   return undefined;
 }
 
-export function podActivities({ kube, pollMs = 500 }: ActivityDeps) {
+export function podActivities({ kube, pollMs = 200 }: ActivityDeps) {
   const readSts = (ns: string, name: string) => kube.apps.readNamespacedStatefulSet({ name, namespace: ns });
   return {
     /** The current UID of each Pod (for a restart: the Pods to replace). */

@@ -50,7 +50,7 @@ export async function gatherSyncFacts(primary: Member, standbys: Member[], cred:
 }
 
 export function postgresSyncActivities(deps: ActivityDeps) {
-  const { kube, config, pollMs = 1000 } = deps;
+  const { kube, config, pollMs = 250 } = deps;
   return {
     /**
      * Waits (within the step timeout) until every standby streams from the primary with replay lag

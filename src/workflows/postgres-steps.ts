@@ -1,7 +1,7 @@
 // Steps shared by the Postgres ops workflows (UpdateVersion, Restart): activity option sets, the
 // admission (one operation per database, readiness), the paused section with resume on every exit
 // path, and rolling Pods one at a time with a sync check after each.
-import { CancellationScope, isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { DbRef } from '../activities/database.ts';
 import { databaseNameOf, type OpsInput, type OpsResult } from './shared.ts';
@@ -23,7 +23,8 @@ export function postgresOps(input: OpsInput) {
   const long = proxyActivities<Activities>(options(input, true));
   const opsRef = { kind: input.kind, namespace: input.namespace, name: input.name, uid: input.uid };
   const dbRef: DbRef = { kind: 'Postgres', namespace: input.namespace, name: databaseNameOf(input) };
-  const t = new Tracker((p) => short.recordProgress(opsRef, p));
+  // Runs started before this patch awaited every progress write; newer ones write in the background.
+  const t = new Tracker((p) => short.recordProgress(opsRef, p), patched('progress-in-background'));
   return {
     input, short, long, opsRef, dbRef, t,
     requester: `${input.kind}/${input.name}`,

@@ -8,9 +8,34 @@ export class Tracker {
   private phase: OpsPhase = 'Pending';
   private message = 'accepted';
   private readonly steps: Step[] = [];
+  private dirty = false;
+  private publishing: Promise<void> | undefined;
 
-  constructor(private readonly publish: (p: Progress) => Promise<void>) {
+  /**
+   * background: step changes are published off the critical path (in order, coalesced to the
+   * latest snapshot) instead of each one being awaited; phase changes are always awaited.
+   */
+  constructor(private readonly publish: (p: Progress) => Promise<void>, private readonly background = false) {
     setHandler(progressQuery, () => this.snapshot());
+  }
+
+  private emit(): Promise<void> {
+    if (!this.background) return this.publish(this.snapshot());
+    this.dirty = true;
+    this.publishing ??= (async () => {
+      while (this.dirty) {
+        this.dirty = false;
+        // The status is a mirror of the run: a publish that fails for good does not fail the run.
+        await this.publish(this.snapshot()).catch(() => undefined);
+      }
+      this.publishing = undefined;
+    })();
+    return Promise.resolve();
+  }
+
+  /** Waits until every step change so far is published. */
+  async flush(): Promise<void> {
+    while (this.publishing) await this.publishing;
   }
 
   snapshot(): Progress {
@@ -25,6 +50,7 @@ export class Tracker {
   async setPhase(phase: OpsPhase, message: string): Promise<void> {
     this.phase = phase;
     this.message = message;
+    await this.flush();
     await this.publish(this.snapshot());
   }
 
@@ -44,7 +70,7 @@ export class Tracker {
     else s.finishedAt = now;
     s.state = state;
     if (message !== undefined) s.message = message;
-    await this.publish(this.snapshot());
+    await this.emit();
   }
 
   /** Runs one step: Running → Succeeded (with the message fn returns) or Failed (with the error). */
