@@ -27,8 +27,13 @@
 //     the runtime: a restarted runtime adopts every process that is still the one it started (pid and
 //     start time) and restarts the others.
 //
-// singlestore/node and proxysql/proxysql containers are only simulated for now: Running and Ready
-// with an IP, no process.  TODO(data plane): run simulated SingleStore / ProxySQL servers.
+// singlestore/node and proxysql/proxysql containers run SIMULATED servers (mysql-sim/, MySQL protocol,
+// no data; sim-container.ts): the same machinery (resolved env and mounts, <NAME>ADDR peers, process
+// records, adoption, back-off, stop), with the sim's env (SIM_STATE_DIR = the local directory of the
+// image's data path, SIM_CONFIG_DIR for SingleStore), readiness = a TCP connect to the readinessProbe's
+// tcpSocket port, SIGTERM to stop; and for ProxySQL a peers.json in the data directory listing every
+// member of the StatefulSet with its IP, rewritten whenever one appears, goes or moves. Their logs and
+// events say SIMULATED.
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -47,8 +52,10 @@ import { postgresBinDir, postgresMinor } from '../postgres.ts';
 import { runContainerScript } from '../postgres-process.ts';
 import { MANAGED_BY_LABEL, LOCAL_RUNTIME_MANAGER } from './kwok-stages.ts';
 import { applyPodLogs, LogPump, rotateCriLog, type ContainerLogFiles } from './logs.ts';
-import { pgPing } from './pg-ping.ts';
+import { simEnv, simulatedKind, type SimKind } from './mysql-sim/launch.ts';
+import { pgPing, type PingResult } from './pg-ping.ts';
 import { descendants, groupMembers, procStat, processTable, sameProcessAlive, signalGroup, signalPid, type ProcStat } from './procfs.ts';
+import { podDnsName, runSimContainer, SIM_IMAGE_PATHS, SIM_LABEL, statefulSetPeers, tcpProbe, writePeersFile } from './sim-container.ts';
 
 const COMPONENT = 'opsflow-local-runtime';
 const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -112,6 +119,8 @@ interface ContainerRecord {
   proc?: ProcRecord;
   /** Peers' addresses given to the running process (<NAME>ADDR -> the Pod and its IP then), to notice when one moves. */
   peers?: Record<string, PeerRef>;
+  /** A simulated container's SIM_STATE_DIR (local path), where a ProxySQL's peers.json is kept. */
+  simStateDir?: string;
 }
 
 interface PeerRef {
@@ -210,12 +219,6 @@ export function postgresImageVersion(image: string): string | undefined {
   return postgresMinor(m[1]);
 }
 
-/** Images the runtime only simulates (Running and Ready, no process) for now. */
-function simulatedImage(image: string): boolean {
-  const repo = (image.split('@')[0] ?? image).replace(/:[^/:]*$/, '');
-  return /(^|\/)singlestore\/node$/.test(repo) || /(^|\/)proxysql\/proxysql$/.test(repo);
-}
-
 const DNS_LABEL = '[a-z0-9](?:[-a-z0-9]*[a-z0-9])?';
 const POD_DNS_NAME = new RegExp(`^(${DNS_LABEL})\\.(${DNS_LABEL})\\.(${DNS_LABEL})\\.svc(?:\\.cluster\\.local)?\\.?$`);
 
@@ -266,6 +269,7 @@ export class PodRuntime {
   private allocating: Promise<unknown> = Promise.resolve();
   private started = false;
   private treeTimer?: NodeJS.Timeout;
+  private peerFilesScheduled = false;
 
   constructor(o: PodRuntimeOptions) {
     this.kube = o.kube;
@@ -332,11 +336,31 @@ export class PodRuntime {
     return node?.metadata?.annotations?.[KWOK_NODE_ANNOTATION] === 'fake';
   }
 
+  /** Every Pod (the informer's cache). */
+  allPods(): readonly V1Pod[] {
+    return this.pods?.list() ?? [];
+  }
+
+  /**
+   * Rewrites the peers files of the simulated ProxySQL members (those whose content changed), once
+   * per burst of Pod events: a member appeared, went or got another IP.
+   */
+  private schedulePeerFiles(): void {
+    if (this.peerFilesScheduled) return;
+    this.peerFilesScheduled = true;
+    setImmediate(() => {
+      this.peerFilesScheduled = false;
+      if (!this.started) return;
+      for (const w of this.workers.values()) w.syncPeerFiles();
+    });
+  }
+
   private onPod(type: 'add' | 'update' | 'delete' | 'resync', pod: V1Pod): void {
     if (type !== 'delete' && pod.status?.podIP) {
       // A Pod got an IP: the processes given an older address of that Pod name must learn it.
       for (const w of this.workers.values()) w.checkPeers();
     }
+    this.schedulePeerFiles();
     const uid = pod.metadata?.uid ?? '';
     const existing = this.workers.get(uid);
     if (type === 'delete') {
@@ -535,7 +559,7 @@ class PodWorker {
       this.state.ip = p.status.podIP;
     }
     if (!this.state.ip) {
-      const ports = this.runners.filter((r) => r.version !== undefined).flatMap((r) => r.ports());
+      const ports = this.runners.filter((r) => r.version !== undefined || r.sim !== undefined).flatMap((r) => r.ports());
       while (!this.aborted) {
         try {
           this.state.ip = await this.rt.allocateIp(p, node, ports);
@@ -596,6 +620,11 @@ class PodWorker {
   checkPeers(): void {
     if (this.detached || this.terminating) return;
     for (const r of this.runners) r.checkPeers();
+  }
+
+  syncPeerFiles(): void {
+    if (this.detached || this.terminating) return;
+    for (const r of this.runners) r.syncPeerFile();
   }
 
   /** Stops watching and probing but leaves the processes running (runtime shutdown). */
@@ -712,11 +741,18 @@ interface Mount {
   local: string;
 }
 
+/** Everything one start of a container needs, resolved. */
+type Prepared =
+  | { kind: 'postgres'; script: string; env: Record<string, string>; peers: Record<string, PeerRef> }
+  /** A simulated server (mysql-sim): env is main.ts's (simEnv), stateDir its SIM_STATE_DIR. */
+  | { kind: 'sim'; sim: SimKind; env: Record<string, string>; peers: Record<string, PeerRef>; stateDir: string };
+
 class ContainerRunner {
   readonly name: string;
   /** The Postgres version of a postgres image; undefined for other images. */
   version?: string;
-  readonly simulated: boolean;
+  /** Set for singlestore/node and proxysql/proxysql images: the runtime runs a SIMULATED server (mysql-sim). */
+  readonly sim?: SimKind;
   private imageError?: ConfigError;
   ready = false;
   completed = false;
@@ -737,7 +773,7 @@ class ContainerRunner {
 
   constructor(readonly w: PodWorker, readonly spec: V1Container, readonly kind: Kind) {
     this.name = spec.name;
-    this.simulated = simulatedImage(spec.image ?? '');
+    this.sim = simulatedKind(spec.image ?? '');
     try {
       this.version = postgresImageVersion(spec.image ?? '');
     } catch (e) {
@@ -762,8 +798,9 @@ class ContainerRunner {
     return join(this.w.dir, 'logs', `${this.name}.previous.log`);
   }
 
+  /** The ports the container listens on (its Pod IP must have them free): the probe's and every containerPort. */
   ports(): number[] {
-    return [this.probePort()];
+    return [...new Set([this.probePort(), ...(this.spec.ports ?? []).map((p) => p.containerPort)])];
   }
 
   private probePort(): number {
@@ -814,7 +851,7 @@ class ContainerRunner {
     if (this.kind === 'main' && !(proc && sameProcessAlive(proc.pid, proc.startTime))) this.ready = false;
     if (!proc) return;
     if (this.kind === 'main' && sameProcessAlive(proc.pid, proc.startTime)) {
-      this.w.log.info('adopted running container', { container: this.name, pid: proc.pid });
+      this.w.log.info('adopted running container', { container: this.name, pid: proc.pid, ...(this.sim ? { simulated: SIM_LABEL[this.sim] } : {}) });
       this.state = { running: { startedAt: new Date(proc.startedAt) } };
       this.w.anyStarted = true;
       this.pump = new LogPump(proc.raw, this.currentLog, proc.offset);
@@ -844,16 +881,52 @@ class ContainerRunner {
   }
 
   /** Everything a start needs, resolved now (Secrets and ConfigMaps re-read). */
-  private async prepare(): Promise<{ script: string; env: Record<string, string>; peers: Record<string, PeerRef> }> {
+  private async prepare(): Promise<Prepared> {
     if (this.imageError) throw this.imageError;
+    if (this.sim) return this.prepareSim(this.sim);
     if (this.version === undefined) {
-      throw new ConfigError('ErrImageNeverPull', `image ${this.spec.image}: the local pod runtime runs only postgres:<X.Y> images as processes`);
+      throw new ConfigError('ErrImageNeverPull', `image ${this.spec.image}: the local pod runtime runs only postgres:<X.Y> images as processes (and simulates singlestore/node and proxysql/proxysql)`);
     }
     try {
       postgresBinDir(this.version);
     } catch (e) {
       throw new ConfigError('ImagePullBackOff', e instanceof Error ? e.message : String(e));
     }
+    const rewrite = await this.mountRewriter();
+    const cmd = [...(this.spec.command ?? []), ...(this.spec.args ?? [])];
+    if (cmd.length !== 2 || !['bash', '/bin/bash', '/usr/bin/bash'].includes(cmd[0] ?? '')) {
+      throw new ConfigError('CreateContainerError', `command ${JSON.stringify(cmd)}: the local pod runtime runs only \`bash <script>\``);
+    }
+    const script = rewrite(cmd[1] ?? '');
+    if (!existsSync(script)) throw new ConfigError('CreateContainerError', `${cmd[1]} is not on any of the container's volumes (local path ${script})`);
+    return { kind: 'postgres', script, ...(await this.envWithPeers(rewrite)) };
+  }
+
+  /**
+   * A simulated SingleStore / ProxySQL: the image's entrypoint is mysql-sim's main.ts with the
+   * container's env plus simEnv()'s: SIM_STATE_DIR = the local directory of what is mounted at the
+   * image's data path (or, with nothing mounted there, a directory of the Pod's: the container's own
+   * filesystem), SIM_CONFIG_DIR = that of its config path (SingleStore), SIM_HOST = the Pod IP.
+   * MASTER_HOSTADDR comes from the <NAME>ADDR peers like any other container's.
+   */
+  private async prepareSim(sim: SimKind): Promise<Prepared> {
+    const rewrite = await this.mountRewriter();
+    const paths = SIM_IMAGE_PATHS[sim];
+    const mounted = rewrite(paths.data);
+    const stateDir = mounted !== paths.data ? mounted : join(this.w.dir, 'rootfs', this.name, paths.data);
+    mkdirSync(stateDir, { recursive: true });
+    const configDir = paths.config && rewrite(paths.config) !== paths.config ? rewrite(paths.config) : undefined;
+    const { env, peers } = await this.envWithPeers(rewrite);
+    try {
+      const e = simEnv({ image: this.spec.image ?? '', ip: this.w.ip, podName: this.w.pod.metadata?.name ?? '', stateDir, containerEnv: env, ...(configDir ? { configDir } : {}) });
+      return { kind: 'sim', sim, env: e, peers, stateDir };
+    } catch (e) {
+      throw new ConfigError('InvalidImageName', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Materializes the container's mounts; returns the map of a container path to its local path (unchanged when on no mount). */
+  private async mountRewriter(): Promise<(v: string) => string> {
     const mounts = await this.resolveMounts();
     const rewrite = (v: string): string => {
       if (!v.startsWith('/')) return v;
@@ -863,16 +936,15 @@ class ContainerRunner {
       }
       return best ? join(best.local, posix.relative(best.mountPath, v)) : v;
     };
-    const cmd = [...(this.spec.command ?? []), ...(this.spec.args ?? [])];
-    if (cmd.length !== 2 || !['bash', '/bin/bash', '/usr/bin/bash'].includes(cmd[0] ?? '')) {
-      throw new ConfigError('CreateContainerError', `command ${JSON.stringify(cmd)}: the local pod runtime runs only \`bash <script>\``);
-    }
-    const script = rewrite(cmd[1] ?? '');
-    if (!existsSync(script)) throw new ConfigError('CreateContainerError', `${cmd[1]} is not on any of the container's volumes (local path ${script})`);
+    return rewrite;
+  }
+
+  /** The resolved env (paths below a mount rewritten) with <NAME>ADDR for every peer it names. */
+  private async envWithPeers(rewrite: (v: string) => string): Promise<{ env: Record<string, string>; peers: Record<string, PeerRef> }> {
     const env = await this.resolveEnv();
     for (const k of Object.keys(env)) env[k] = rewrite(env[k] ?? '');
     const peers = this.resolvePeers(env);
-    return { script, env: { ...env, ...Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, p.ip])) }, peers };
+    return { env: { ...env, ...Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, p.ip])) }, peers };
   }
 
   private async resolveMounts(): Promise<Mount[]> {
@@ -1094,11 +1166,32 @@ class ContainerRunner {
     timer.unref();
   }
 
+  /**
+   * A simulated ProxySQL learns its cluster's members from <SIM_STATE_DIR>/peers.json (no cluster
+   * DNS here): every Pod of its StatefulSet by DNS name with its IP, itself included. Written before
+   * each start and whenever a member appears, goes or moves (only when its content changes); the
+   * running sim re-reads it, no restart.
+   */
+  syncPeerFile(): void {
+    const dir = this.record.simStateDir;
+    if (this.sim !== 'proxysql' || !dir || this.stopRequested || this.w.aborted || !this.w.ip) return;
+    const peers = statefulSetPeers(this.w.pod, this.w.rt.allPods());
+    peers[podDnsName(this.w.pod)] = this.w.ip; // ours, before the Pod's status says it
+    try {
+      if (writePeersFile(dir, peers)) this.w.log.info('SIMULATED ProxySQL peers file written', { container: this.name, peers });
+    } catch (e) {
+      this.w.log.warn('could not write the peers file', { container: this.name, dir, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
   private graceMs(): number {
     return (this.w.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
   }
 
-  /** The kubelet's stop signal: SIGINT to postgres (fast shutdown); SIGTERM to a script still running (its whole group). */
+  /**
+   * The kubelet's stop signal: SIGINT to postgres (fast shutdown); SIGTERM to anything else, its
+   * whole group (a script still running; a simulated server, which then closes and exits 0).
+   */
   private signalStop(proc: ProcRecord): void {
     if (!sameProcessAlive(proc.pid, proc.startTime)) return;
     if (procStat(proc.pid)?.comm === 'postgres') signalPid(proc.pid, 'SIGINT');
@@ -1106,13 +1199,20 @@ class ContainerRunner {
   }
 
   /** Starts the process (after prepare() succeeded). */
-  private launch(p: { script: string; env: Record<string, string>; peers: Record<string, PeerRef> }): void {
+  private launch(p: Prepared): void {
     const rec = this.record;
     const attempt = rec.restartCount;
     const raw = join(this.w.dir, 'logs', `${this.name}.${attempt}.out`);
     rmSync(raw, { force: true });
     rotateCriLog(this.currentLog, this.previousLog);
-    const child = runContainerScript({ script: p.script, version: this.version, env: p.env, logFile: raw });
+    if (p.kind === 'sim') {
+      // Recorded (state.json) so that the peers file is kept up to date after an adoption too.
+      rec.simStateDir = p.stateDir;
+      this.syncPeerFile();
+    }
+    const child = p.kind === 'sim'
+      ? runSimContainer({ env: p.env, logFile: raw })
+      : runContainerScript({ script: p.script, version: this.version, env: p.env, logFile: raw });
     child.on('error', (e) => this.w.log.warn('container process error', { container: this.name, error: e.message }));
     const pid = child.pid ?? 0;
     const stat = procStat(pid);
@@ -1129,8 +1229,12 @@ class ContainerRunner {
     this.ready = false;
     this.consecutiveFailures = 0;
     if (this.kind === 'main') this.w.anyStarted = true;
-    this.w.log.info('container started', { container: this.name, pid, version: this.version, restartCount: rec.restartCount });
-    this.w.rt.event(this.w.pod, 'Normal', 'Started', `Started container ${this.name} (PostgreSQL ${this.version}, pid ${pid})`, this.name);
+    const what = p.kind === 'sim' ? `${SIM_LABEL[p.sim]} ${p.env.SIM_VERSION}: opsflow's mysql-sim, not the real server` : `PostgreSQL ${this.version}`;
+    this.w.log.info('container started', {
+      container: this.name, pid, restartCount: rec.restartCount,
+      ...(p.kind === 'sim' ? { simulated: SIM_LABEL[p.sim], version: p.env.SIM_VERSION } : { version: this.version }),
+    });
+    this.w.rt.event(this.w.pod, 'Normal', 'Started', `Started container ${this.name} (${what}, pid ${pid})`, this.name);
     this.w.writeStatus();
   }
 
@@ -1221,14 +1325,6 @@ class ContainerRunner {
 
   /** Main container: run, watch, restart with back-off until the Pod goes. */
   async supervise(): Promise<void> {
-    if (this.simulated) {
-      // TODO(data plane): run simulated SingleStore / ProxySQL servers instead of only reporting Ready.
-      this.state = { running: { startedAt: new Date() } };
-      this.ready = true;
-      this.w.anyStarted = true;
-      this.w.writeStatus();
-      return;
-    }
     const rec = this.record;
     if (rec.proc && !this.pump) {
       // Recorded but not adopted: it ended while the runtime was down. Count it as a restart.
@@ -1313,7 +1409,10 @@ class ContainerRunner {
     this.pumpTimer = undefined;
   }
 
-  /** Readiness: pg_isready's check on podIP:port; fast until first Ready, then every periodSeconds. */
+  /**
+   * Readiness on podIP:port, fast until first Ready, then every periodSeconds: pg_isready's check for
+   * Postgres; for a simulated server the readinessProbe's tcpSocket (a TCP connect).
+   */
   private startProbing(): void {
     if (this.kind !== 'main') return;
     this.stopProbing();
@@ -1325,14 +1424,14 @@ class ContainerRunner {
     const tick = async () => {
       this.probeTimer = undefined;
       if (this.w.aborted || !this.record.proc) return;
-      const r = await pgPing(this.w.ip, port, timeoutMs);
+      const r: PingResult = this.sim ? await tcpProbe(this.w.ip, port, timeoutMs) : await pgPing(this.w.ip, port, timeoutMs);
       if (this.w.aborted || !this.record.proc) return;
       if (r.ok) {
         this.consecutiveFailures = 0;
         if (!this.ready) {
           this.ready = true;
           this.pumpNow(); // what the container said until Ready is in `kubectl logs` by then
-          this.w.log.info('container ready', { container: this.name });
+          this.w.log.info('container ready', { container: this.name, ...(this.sim ? { simulated: SIM_LABEL[this.sim] } : {}) });
           this.w.writeStatus();
         }
       } else if (this.ready && ++this.consecutiveFailures >= failureThreshold) {
