@@ -899,7 +899,24 @@ class ContainerRunner {
     }
     const script = rewrite(cmd[1] ?? '');
     if (!existsSync(script)) throw new ConfigError('CreateContainerError', `${cmd[1]} is not on any of the container's volumes (local path ${script})`);
-    return { kind: 'postgres', script, ...(await this.envWithPeers(rewrite)) };
+    const resolved = await this.envWithPeers(rewrite);
+    // The kubelet's terminationMessagePath: what the container writes there becomes
+    // lastState.terminated.message (bootstrap.sh puts pg_upgrade's reason there).
+    rmSync(this.terminationLog, { force: true });
+    return { kind: 'postgres', script, ...resolved, env: { ...resolved.env, TERMINATION_LOG: this.terminationLog } };
+  }
+
+  private get terminationLog(): string {
+    return join(this.w.dir, `${this.name}.termination-log`);
+  }
+
+  private readTerminationMessage(): string | undefined {
+    try {
+      const m = readFileSync(this.terminationLog, 'utf8').trim();
+      return m ? m.slice(0, 4096) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -1303,6 +1320,7 @@ class ContainerRunner {
         exitCode: code, ...(exit.signal ? { signal: signalNumbers[exit.signal] } : {}),
         reason: code === 0 ? 'Completed' : 'Error',
         ...(exit.unknown ? { message: 'exit status unknown: the process was adopted after a runtime restart, so it is not the runtime\'s child' } : {}),
+        ...(!exit.unknown && this.readTerminationMessage() ? { message: this.readTerminationMessage() } : {}),
         startedAt, finishedAt: new Date(),
       },
     };

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { getCondition } from '../../src/api/conditions.ts';
 import { kubectl } from '../../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
-import { eventually, tempNamespace } from '../support/kube.ts';
+import { clients, eventually, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { watchPodUids } from '../support/pod-history.ts';
 import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
@@ -110,6 +110,35 @@ describe('Postgres UpdateVersion end to end (watcher and worker processes, real 
     const ops = await o.ops('major-up');
     assert.equal(getCondition(ops.status?.conditions, 'CopiedOldBinaries')?.status, 'True');
     await history.stop();
+  });
+
+  it('a major update whose pg_upgrade --check fails ends Failed with the reason; data and version stay; resumed', async () => {
+    // A real pg_upgrade blocker: a prepared transaction left in the old cluster.
+    await clients().core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'pgfail-conf' }, stringData: { 'user.conf': 'max_prepared_transactions = 5\n' } } });
+    await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'Postgres', metadata: { name: 'pgfail' }, spec: { version: '15.19', replicas: 1, configSecret: { name: 'pgfail-conf' } } });
+    await eventually('pgfail Ready', async () => ((await o.db('pgfail')).status?.phase === 'Ready' ? true : undefined), 300_000, 1000);
+    await pgQuery(ns.name, 'pgfail', 'pgfail-0', 'CREATE TABLE marks (id int primary key)');
+    await pgQuery(ns.name, 'pgfail', 'pgfail-0', 'INSERT INTO marks SELECT generate_series(1, 100)');
+    await pgQuery(ns.name, 'pgfail', 'pgfail-0', "BEGIN; INSERT INTO marks VALUES (1000); PREPARE TRANSACTION 'blocker';");
+    await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'PostgresOpsRequest', metadata: { name: 'pgfail-up' }, spec: { type: 'UpdateVersion', databaseRef: { name: 'pgfail' }, updateVersion: { targetVersion: '16.15' }, timeout: '3m' } });
+    const ops = await eventually('pgfail-up finished', async () => {
+      const x = await o.ops('pgfail-up');
+      return ['Successful', 'Failed'].includes(x.status?.phase ?? '') ? x : undefined;
+    }, 600_000, 1000);
+    assert.equal(ops.status?.phase, 'Failed');
+    assert.match(ops.status?.message ?? '', /prepared transactions/i, 'pg_upgrade\'s reason');
+    assert.equal(getCondition(ops.status?.conditions, 'RollbackStatefulSet')?.status, 'True');
+    const db = await eventually('pgfail resumed and Ready', async () => {
+      const d = await o.db('pgfail');
+      return getCondition(d.status?.conditions, 'Paused')?.status === 'False' && d.status?.phase === 'Ready' ? d : undefined;
+    }, 120_000, 1000);
+    assert.equal(db.spec.version, '15.19');
+    const [v] = await pgQuery<{ server_version: string }>(ns.name, 'pgfail', 'pgfail-0', 'SHOW server_version');
+    assert.match(v?.server_version ?? '', /^15\.19/);
+    const [n] = await pgQuery<{ n: string }>(ns.name, 'pgfail', 'pgfail-0', 'SELECT count(*)::text AS n FROM marks');
+    assert.equal(n?.n, '100');
+    const [px] = await pgQuery<{ gid: string }>(ns.name, 'pgfail', 'pgfail-0', 'SELECT gid FROM pg_prepared_xacts');
+    assert.equal(px?.gid, 'blocker', 'the old cluster is exactly as it was');
   });
 
   it('crash: the worker is SIGKILLed mid-rollout, a new one finishes the run; each Pod replaced once', async () => {
