@@ -1,6 +1,6 @@
 // Validation before anything changes: the database, the catalog entries, the constraints. Reads only.
 import { PostgresVersionSchema } from '../api/catalog.ts';
-import { PostgresSchema } from '../api/databases.ts';
+import { PostgresSchema, type Postgres } from '../api/databases.ts';
 import { judgeVersionChange, rolloutOrder } from '../engines/postgres/plan.ts';
 import { podNames, primaryPodName } from '../engines/postgres/render.ts';
 import { isNotFound } from '../k8s/client.ts';
@@ -37,18 +37,23 @@ export interface RestartPlan {
 export type RestartValidation = { outcome: 'Proceed'; plan: RestartPlan } | { outcome: 'Failed'; reason: string };
 
 export function validateActivities({ kube }: ActivityDeps) {
+  /** The database the request names, or the reason it cannot be used. */
+  async function readPostgres(input: OpsInput): Promise<Postgres | string> {
+    const dbName = input.spec.databaseRef?.name ?? '';
+    try {
+      return PostgresSchema.parse(await getCustom(kube, { kind: 'Postgres', namespace: input.namespace, name: dbName }));
+    } catch (e) {
+      if (isNotFound(e)) return `spec.databaseRef: Postgres "${dbName}" not found in namespace ${input.namespace}`;
+      throw e;
+    }
+  }
+
   return {
     /** Checks a Postgres Restart request and plans it (standbys first, the primary last); changes nothing. */
     async validatePostgresRestart(input: OpsInput): Promise<RestartValidation> {
       const dbName = input.spec.databaseRef?.name ?? '';
-      let raw;
-      try {
-        raw = await getCustom(kube, { kind: 'Postgres', namespace: input.namespace, name: dbName });
-      } catch (e) {
-        if (isNotFound(e)) return { outcome: 'Failed', reason: `spec.databaseRef: Postgres "${dbName}" not found in namespace ${input.namespace}` };
-        throw e;
-      }
-      const db = PostgresSchema.parse(raw);
+      const db = await readPostgres(input);
+      if (typeof db === 'string') return { outcome: 'Failed', reason: db };
       const primary = primaryPodName(db);
       const pods = rolloutOrder(podNames(db), primary, false);
       const uids: Record<string, string> = {};
@@ -68,14 +73,8 @@ export function validateActivities({ kube }: ActivityDeps) {
       const dbName = input.spec.databaseRef?.name ?? '';
       const target = input.spec.updateVersion?.targetVersion;
       if (!target) return { outcome: 'Failed', reason: 'spec.updateVersion.targetVersion is required' };
-      let raw;
-      try {
-        raw = await getCustom(kube, { kind: 'Postgres', namespace: input.namespace, name: dbName });
-      } catch (e) {
-        if (isNotFound(e)) return { outcome: 'Failed', reason: `spec.databaseRef: Postgres "${dbName}" not found in namespace ${input.namespace}` };
-        throw e;
-      }
-      const db = PostgresSchema.parse(raw);
+      const db = await readPostgres(input);
+      if (typeof db === 'string') return { outcome: 'Failed', reason: db };
       const catalog = async (v: string) => {
         try {
           return PostgresVersionSchema.parse(await getClusterCustom(kube, 'PostgresVersion', v));
