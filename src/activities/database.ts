@@ -44,12 +44,12 @@ export function databaseActivities({ kube, pollMs = 200 }: ActivityDeps) {
         const blocker = blockingRequest(all, self, ref.name);
         if (!blocker) return true;
         const name = blocker.metadata?.name ?? '';
-        if (!waited.has(name)) {
-          waited.add(name);
-          // Say in the status what this request waits for.
-          await updateStatus<Ops, OpsRequestStatus>(kube, { kind: opsKind, namespace: ref.namespace, name: self.name }, (cur) =>
-            cur.metadata?.uid === self.uid ? { ...cur.status, phase: 'Pending', message: `waiting for ${opsKind} ${name}, an earlier operation on ${ref.kind} ${ref.name}` } : undefined);
-        }
+        waited.add(name);
+        // Say in the status what this request waits for (written only when it changed; a progress
+        // write of the run may have replaced it meanwhile, so it is checked on every poll).
+        const message = `waiting for ${opsKind} ${name}, an earlier operation on ${ref.kind} ${ref.name}`;
+        await updateStatus<Ops, OpsRequestStatus>(kube, { kind: opsKind, namespace: ref.namespace, name: self.name }, (cur) =>
+          cur.metadata?.uid === self.uid ? { ...cur.status, phase: 'Pending', message } : undefined);
         return undefined;
       }, pollMs, () => ({ waitingFor: [...waited] }));
       return [...waited];

@@ -16,10 +16,16 @@ export async function watchPodUids(namespace: string, labelSelector: string) {
     () => clients().core.listNamespacedPod({ namespace, labelSelector }), labelSelector);
   informer.on('add', record);
   informer.on('update', record);
-  informer.on('error', () => setTimeout(() => void informer.start(), 500));
+  let stopped = false;
+  informer.on('error', () => setTimeout(() => {
+    if (!stopped) informer.start().catch(() => undefined);
+  }, 500));
   await informer.start();
   return {
     uids: (pod: string) => [...(seen.get(pod) ?? [])],
-    stop: () => informer.stop(),
+    stop: async () => {
+      stopped = true;
+      await informer.stop();
+    },
   };
 }
