@@ -25,7 +25,18 @@ export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   if (!existsSync(bins.temporalTestServer)) {
     throw new Error(`the Temporal test server is not installed at ${bins.temporalTestServer}: run \`bash infra/setup.sh\``);
   }
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bins.temporalTestServer } } });
+  return startTimeSkipping(3);
+}
+
+/** The SDK gives the test server 5 s to answer; on a loaded 2-core machine it can need a second try. */
+async function startTimeSkipping(attempts: number): Promise<TestWorkflowEnvironment> {
+  for (let i = 1; ; i++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bins.temporalTestServer } } });
+    } catch (e) {
+      if (i >= attempts || !/did not start within/.test(String(e))) throw e;
+    }
+  }
 }
 
 export function uniqueTaskQueue(prefix: string): string {
