@@ -2,14 +2,14 @@
 // Secrets (server-side apply, owner references), with a periodic resync and the pause handshake.
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, VERSION, type Condition, type DatabaseStatus } from '../api/common.ts';
+import { GROUP, VERSION, type Condition, type DatabaseStatus } from '../api/common.ts';
 import { getCondition, setCondition } from '../api/conditions.ts';
 import type { Database } from '../api/databases.ts';
 import { kindInfo } from '../api/kinds.ts';
 import { authSecret, authSecretName, PAUSE_ANNOTATION, ROLE_LABEL, selectorLabels } from '../engines/common.ts';
 import { provisioningFor, provisionings, type Provisioning } from '../engines/provisioning.ts';
 import { serverSideApply, mergePatch } from '../k8s/apply.ts';
-import { apiErrorMessage, isNotFound, type Kube } from '../k8s/client.ts';
+import { apiErrorMessage, isConflict, isNotFound, type Kube } from '../k8s/client.ts';
 import { ResilientInformer } from '../k8s/informer.ts';
 import { getClusterCustom, getCustom, updateStatus } from '../k8s/resources.ts';
 import { WorkQueue } from '../k8s/workqueue.ts';
@@ -200,7 +200,7 @@ export class Provisioner {
     // Created once and never re-applied: the password is generated here and only ever read from the Secret.
     const password = randomBytes(18).toString('base64url');
     await this.o.kube.core.createNamespacedSecret({ namespace, body: authSecret(db, p.username, password) }).catch((e: unknown) => {
-      if (!(e instanceof Error && /already exists|409/.test(apiErrorMessage(e) + String((e as { code?: number }).code)))) throw e;
+      if (!isConflict(e)) throw e; // created meanwhile by another reconcile: keep that one
     });
   }
 
@@ -243,4 +243,3 @@ function decodeSecret(data: Record<string, string> | undefined): Record<string, 
   return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
-export const databaseApiVersion = API_VERSION;
