@@ -6,6 +6,7 @@ import { kubeconfigPath, kubectl, clusterName } from '../cluster.ts';
 import { repoDir, stateDir } from '../paths.ts';
 import { isAlive, log, readPid, startDaemon, stopDaemon } from '../process.ts';
 import { storageClassManifest } from './volumes.ts';
+import { defaultPodsDir, killAllPodProcesses } from './pods.ts';
 
 const pidFile = join(stateDir, `${clusterName}.runtime.pid`);
 export const runtimeLogFile = join(stateDir, `${clusterName}.runtime.log`);
@@ -20,7 +21,12 @@ export function runtimeRunning(): boolean {
 export async function startRuntime(freshCluster: boolean): Promise<boolean> {
   // A runtime left from an earlier cluster holds that cluster's kubeconfig: replace it.
   if (freshCluster && runtimeRunning()) await stopRuntime();
-  if (freshCluster) rmSync(volumesDir, { recursive: true, force: true });
+  if (freshCluster) {
+    // Pods of an earlier cluster: their processes (if any survived) and state go with it.
+    await killAllPodProcesses(defaultPodsDir());
+    rmSync(defaultPodsDir(), { recursive: true, force: true });
+    rmSync(volumesDir, { recursive: true, force: true });
+  }
   await kubectl(['apply', '-f', '-'], stringify(storageClassManifest));
   if (runtimeRunning()) return false;
   startDaemon(process.execPath, ['--import', 'tsx', join(repoDir, 'devenv', 'runtime', 'main.ts')], runtimeLogFile, pidFile, {

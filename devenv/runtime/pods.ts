@@ -1550,7 +1550,8 @@ export async function killAllPodProcesses(podsDir: string): Promise<number> {
     for (const c of Object.values(state?.containers ?? {})) {
       if (!c.proc) continue;
       while (sameProcessAlive(c.proc.pid, c.proc.startTime) && Date.now() < deadline) await sleep(100);
-      signalGroup(c.proc.pid, 'SIGKILL');
+      // Only a process that is still the recorded one (a dead pid may belong to someone else by now).
+      if (sameProcessAlive(c.proc.pid, c.proc.startTime)) signalGroup(c.proc.pid, 'SIGKILL');
     }
   }
   return n;
