@@ -141,6 +141,20 @@ describe('Postgres UpdateVersion end to end (watcher and worker processes, real 
     assert.equal(px?.gid, 'blocker', 'the old cluster is exactly as it was');
   });
 
+  it('Restart via kubectl apply: every Pod restarted once (standbys first), same version, data kept', async () => {
+    await readyDatabase('rst', '16.13');
+    const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=rst');
+    await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'PostgresOpsRequest', metadata: { name: 'rst-restart' }, spec: { type: 'Restart', databaseRef: { name: 'rst' } } });
+    const ops = await eventually('rst-restart finished', async () => {
+      const x = await o.ops('rst-restart');
+      return ['Successful', 'Failed'].includes(x.status?.phase ?? '') ? x : undefined;
+    }, 600_000, 1000);
+    assert.equal(ops.status?.phase, 'Successful', ops.status?.message);
+    await assertUpdated('rst', '16.13', history);
+    const started = (c: string) => getCondition(ops.status?.conditions, c)?.lastTransitionTime ?? '';
+    assert.ok(started('RestartPod-rst-2') <= started('RestartPod-rst-0'), 'the primary restarted last');
+  });
+
   it('crash: the worker is SIGKILLed mid-rollout, a new one finishes the run; each Pod replaced once', async () => {
     await readyDatabase('wcrash', '16.13');
     const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=wcrash');
