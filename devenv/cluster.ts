@@ -122,4 +122,3 @@ export async function stopCluster(): Promise<void> {
   log(`cluster ${clusterName} deleted`);
 }
 
-export const clusterLogsDir = join(clusterDir, 'logs');

@@ -5,7 +5,7 @@ import type { Condition } from '../api/common.ts';
 import { setCondition } from '../api/conditions.ts';
 import type { OpsRequestStatus } from '../api/opsrequests.ts';
 import { apiErrorMessage, isNotFound } from '../k8s/client.ts';
-import { getCustom, updateStatus } from '../k8s/resources.ts';
+import { updateStatus } from '../k8s/resources.ts';
 import { API_VERSION } from '../api/common.ts';
 import type { Progress, Step } from '../workflows/shared.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -75,16 +75,6 @@ export function opsRequestActivities({ kube, log }: ActivityDeps) {
         await event(ref, progress.phase === 'Failed' ? 'Warning' : 'Normal', progress.phase, progress.message);
         log.info('opsrequest phase', { opsRequest: `${ref.namespace}/${ref.name}`, phase: progress.phase, message: progress.message });
       }
-    },
-
-    /** Records the workflow run on the OpsRequest (id, run id, Web UI link). */
-    async recordWorkflow(ref: OpsObjectRef, workflow: { id: string; runId?: string; url?: string }): Promise<void> {
-      await updateStatus<{ status?: OpsRequestStatus; metadata?: { uid?: string } }, OpsRequestStatus>(kube, ref, (cur) =>
-        cur.metadata?.uid === ref.uid ? { ...cur.status, phase: cur.status?.phase ?? 'Pending', workflow } : undefined);
-    },
-
-    async readOpsRequest(ref: OpsObjectRef): Promise<unknown> {
-      return getCustom(kube, ref);
     },
   };
 }

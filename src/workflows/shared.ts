@@ -1,6 +1,6 @@
 // Definitions shared by workflows, activities, the watcher and the CLI: workflow inputs, the plan
 // and its steps, queries and signals. Types and pure helpers only (safe inside the workflow sandbox).
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery } from '@temporalio/workflow';
 
 export type StepState = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped';
 
@@ -46,6 +46,5 @@ export interface OpsResult {
 }
 
 export const progressQuery = defineQuery<Progress>('progress');
-export const approveSignal = defineSignal<[{ by?: string }]>('approve');
 
 export const databaseNameOf = (input: OpsInput): string => input.spec.databaseRef?.name ?? input.spec.proxyRef?.name ?? '';
