@@ -3,8 +3,7 @@
 //  2. orchestration overhead: wall time of a 3-Pod minor UpdateVersion divided by the sum of the
 //     three Pods' own delete-to-Ready times (target < 1.10).
 // Needs the local stack with its data plane: `npm run infra:up` first (or `npm run bench`).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { makeInformer, type V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
@@ -13,7 +12,7 @@ import { makeKube } from '../src/k8s/client.ts';
 import { workflowIdFor } from '../src/temporal/ids.ts';
 import { kubeconfigPath, kubectl } from '../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../devenv/crds.ts';
-import { repoDir } from '../devenv/paths.ts';
+import { eventually, spawnOpsflow } from '../devenv/process.ts';
 import { temporalAddress } from '../devenv/temporal.ts';
 
 process.env.KUBECONFIG = kubeconfigPath;
@@ -22,27 +21,13 @@ const N = Number(process.env.BENCH_OPS ?? 100);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
-function proc(which: 'worker' | 'watcher', env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(repoDir, 'src', which, 'main.ts')], { cwd: repoDir, stdio: 'ignore', env: { ...process.env, ...env } });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 600_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 const ns = `bench-${Date.now().toString(36)}`;
 const taskQueue = `bench-${ns}`;
 await installCrdsAndCatalog();
 await kube.core.createNamespace({ body: { metadata: { name: ns } } });
 const env = { TEMPORAL_ADDRESS: temporalAddress(), OPSFLOW_TASK_QUEUE: taskQueue, OPSFLOW_WATCH_NAMESPACE: ns, OPSFLOW_LOG_LEVEL: 'warn' };
 const client = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
-const watcher = proc('watcher', env);
+const watcher = spawnOpsflow('watcher', env);
 const children: ChildProcess[] = [watcher];
 try {
   // 1. Watch-to-start latency (no worker on this queue yet: the runs just start and wait).
@@ -54,21 +39,21 @@ try {
       apiVersion: API_VERSION, kind: 'PostgresOpsRequest', metadata: { name: `lat-${i}` },
       spec: { type: 'UpdateVersion', databaseRef: { name: `nodb-${i}` }, updateVersion: { targetVersion: '16.15' } } } })) as { metadata: { uid: string } };
     const id = workflowIdFor({ kind: 'PostgresOpsRequest', namespace: ns, name: `lat-${i}`, uid: o.metadata.uid });
-    const started = await until(`run of lat-${i}`, async () => (await client.workflow.getHandle(id).describe()).startTime.getTime(), 60_000);
+    const started = await eventually(`run of lat-${i}`, async () => (await client.workflow.getHandle(id).describe()).startTime.getTime(), 60_000, 100);
     latencies.push(started - t0);
   }
   console.log(`watch-to-start latency over ${N} OpsRequests: p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms, max ${Math.max(...latencies)} ms`);
   for (let i = 0; i < N; i++) {
     await kube.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'postgresopsrequests', namespace: ns, name: `lat-${i}` });
   }
-  children.push(proc('worker', env));
+  children.push(spawnOpsflow('worker', env));
 
   // 2. Orchestration overhead of a 3-Pod minor update on real Postgres.
   await kubectl(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: API_VERSION, kind: 'Postgres', metadata: { name: 'bench' }, spec: { version: '16.13', replicas: 3 } }));
-  await until('bench Ready', async () => {
+  await eventually('bench Ready', async () => {
     const d = (await kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'postgreses', namespace: ns, name: 'bench' })) as { status?: { phase?: string } };
     return d.status?.phase === 'Ready' ? true : undefined;
-  });
+  }, 600_000, 100);
   const deletedAt = new Map<string, number>();
   const readyAt = new Map<string, number>();
   const firstUid = new Map<string, string>();
@@ -87,10 +72,10 @@ try {
   await sleep(1000);
   const t0 = Date.now();
   await kubectl(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: API_VERSION, kind: 'PostgresOpsRequest', metadata: { name: 'minor' }, spec: { type: 'UpdateVersion', databaseRef: { name: 'bench' }, updateVersion: { targetVersion: '16.15' } } }));
-  const phase = await until('minor finished', async () => {
+  const phase = await eventually('minor finished', async () => {
     const o = (await kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'postgresopsrequests', namespace: ns, name: 'minor' })) as { status?: { phase?: string } };
     return ['Successful', 'Failed'].includes(o.status?.phase ?? '') ? o.status?.phase : undefined;
-  });
+  }, 600_000, 100);
   const wall = Date.now() - t0;
   await informer.stop();
   const perPod = ['bench-0', 'bench-1', 'bench-2'].map((p) => (readyAt.get(p) ?? NaN) - (deletedAt.get(p) ?? NaN));

@@ -1,7 +1,8 @@
 // Small helpers to run the local stack's long-lived processes and wait for them.
-import { spawn, execFile } from 'node:child_process';
-import { openSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { repoDir } from './paths.ts';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 
@@ -66,12 +67,37 @@ export function tcpAnswers(host: string, port: number, timeoutMs = 1000): Promis
   });
 }
 
-/** Polls check() until it returns true or the timeout passes; the error says what was awaited. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<void> {
+/** Polls fn until it returns a value other than undefined (errors count as "not yet"); the error names what was awaited and the last failure. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let last: unknown;
   for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(intervalMs);
   }
+}
+
+/** Polls check() until it returns true. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<void> {
+  await eventually(what, async () => ((await check()) ? true : undefined), timeoutMs, intervalMs);
+}
+
+/** Starts one of opsflow's own processes (`src/<which>/main.ts`) on this Node, output to logFile (or nowhere). */
+export function spawnOpsflow(which: 'worker' | 'watcher', env: Record<string, string>, logFile?: string): ChildProcess {
+  let out: number | 'ignore' = 'ignore';
+  if (logFile) {
+    mkdirSync(dirname(logFile), { recursive: true });
+    out = openSync(logFile, 'a');
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoDir, 'src', which, 'main.ts')], {
+    cwd: repoDir, stdio: ['ignore', out, out], env: { ...process.env, ...env },
+  });
+  if (typeof out === 'number') closeSync(out);
+  return child;
 }

@@ -3,8 +3,7 @@
 // Postgres 16, updates it to a newer 16 (minor) and then to 17 (major, pg_upgrade), showing the
 // progress of each run, and ends with the runs' Web UI links and the versions the servers report.
 // The stack stays up for inspection; `npm run infra:down` stops it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
@@ -14,12 +13,12 @@ import { makeKube } from '../k8s/client.ts';
 import { kubectl } from '../../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { repoDir, stateDir } from '../../devenv/paths.ts';
+import { eventually, spawnOpsflow } from '../../devenv/process.ts';
 import { startStack } from '../../devenv/stack.ts';
 
 const NS = 'demo';
 const DB = 'pg';
 const say = (s: string) => process.stdout.write(`${s}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const stack = await startStack();
 process.env.KUBECONFIG = stack.kubeconfig;
@@ -27,24 +26,9 @@ const kube = makeKube();
 await installCrdsAndCatalog();
 
 function start(which: 'watcher' | 'worker'): ChildProcess {
-  mkdirSync(join(stateDir, 'demo'), { recursive: true });
   const log = join(stateDir, 'demo', `${which}.log`);
-  const out = openSync(log, 'a');
   say(`starting the ${which} (log: ${log})`);
-  return spawn(process.execPath, ['--import', 'tsx', join(repoDir, 'src', which, 'main.ts')], {
-    cwd: repoDir, stdio: ['ignore', out, out],
-    env: { ...process.env, TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_UI_URL: stack.temporalUi, OPSFLOW_WATCH_NAMESPACE: NS, OPSFLOW_RESYNC_SECONDS: '10' },
-  });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 600_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
+  return spawnOpsflow(which, { TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_UI_URL: stack.temporalUi, OPSFLOW_WATCH_NAMESPACE: NS, OPSFLOW_RESYNC_SECONDS: '10' }, log);
 }
 
 const get = async <T>(plural: string, name: string) => (await kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace: NS, name })) as T;
@@ -71,7 +55,7 @@ async function runOps(name: string, target: string): Promise<string> {
     spec: { type: 'UpdateVersion', databaseRef: { name: DB }, updateVersion: { targetVersion: target }, timeout: '5m' },
   }));
   const shown = new Map<string, string>();
-  const final = await until(`${name} to finish`, async () => {
+  const final = await eventually(`${name} to finish`, async () => {
     const o = await get<{ status?: OpsRequestStatus }>('postgresopsrequests', name);
     for (const c of o.status?.conditions ?? []) {
       const line = `${c.status === 'True' ? '✔' : c.status === 'False' ? '✗' : '…'} ${c.type}${c.message ? `: ${c.message}` : ''}`;
@@ -81,7 +65,7 @@ async function runOps(name: string, target: string): Promise<string> {
       }
     }
     return ['Successful', 'Failed', 'Skipped'].includes(o.status?.phase ?? '') ? o.status : undefined;
-  });
+  }, 600_000, 500);
   say(`   ${final?.phase}: ${final?.message}`);
   if (final?.phase !== 'Successful') throw new Error(`${name} ended ${final?.phase}: ${final?.message}`);
   return final.workflow?.url ?? '(no link)';
@@ -91,17 +75,17 @@ const children = [start('watcher'), start('worker')];
 try {
   // A fresh demo namespace each time.
   await kube.core.deleteNamespace({ name: NS }).catch(() => undefined);
-  await until('the old demo namespace to go', async () => {
+  await eventually('the old demo namespace to go', async () => {
     try {
       await kube.core.readNamespace({ name: NS });
       return undefined;
     } catch {
       return true;
     }
-  }, 180_000);
+  }, 180_000, 500);
   await kubectl(['apply', '-f', join(repoDir, 'k8s', 'examples', 'postgres.yaml')]);
   say(`\n== creating Postgres ${NS}/${DB}: 3 members on 16.13 (real postgres processes behind the Pods)`);
-  await until(`${DB} Ready`, async () => ((await get<{ status?: { phase?: string } }>('postgreses', DB)).status?.phase === 'Ready' ? true : undefined));
+  await eventually(`${DB} Ready`, async () => ((await get<{ status?: { phase?: string } }>('postgreses', DB)).status?.phase === 'Ready' ? true : undefined), 600_000, 500);
   for (const v of await serverVersions()) say(`   ${v}`);
   const minor = await runOps('pg-minor', '16.15');
   const major = await runOps('pg-major', '17.11');

@@ -19,11 +19,12 @@ import type { Provisioner } from '../../src/watcher/provisioner.ts';
 import { kubectl } from '../../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { sleep } from '../../devenv/process.ts';
-import { runtimeRunning, startRuntime, stopRuntime } from '../../devenv/runtime/daemon.ts';
+import { runtimeRunning } from '../../devenv/runtime/daemon.ts';
 import { simMain } from '../../devenv/runtime/mysql-sim/launch.ts';
 import { cidrHosts, defaultPodsDir, runtimeInfo } from '../../devenv/runtime/pods.ts';
 import { cmdline, procStat, sameProcessAlive } from '../../devenv/runtime/procfs.ts';
 import { clients, eventually, isReady, tempNamespace } from '../support/kube.ts';
+import { restartRuntime } from '../support/runtime.ts';
 import { startProvisioner } from '../support/provisioner.ts';
 
 /** Fails (does not skip) with what to do when the runtime is not there. */
@@ -252,15 +253,7 @@ describe('local data plane: simulated SingleStore and ProxySQL Pods as processes
     const pods = await Promise.all(podNames.map(getPod));
     const procs = pods.map((p) => containerProcess(p, p.spec?.containers[0]?.name ?? ''));
     const restarts = pods.map((p) => p.status?.containerStatuses?.[0]?.restartCount);
-    const oldRuntime = runtimeInfo()?.pid;
-    await stopRuntime();
-    assert.equal(runtimeRunning(), false);
-    await sleep(1_000);
-    await startRuntime(false);
-    await eventually('the new runtime is up', async () => {
-      const info = runtimeInfo();
-      return info && info.pid !== oldRuntime ? info : undefined;
-    }, 30_000, 200);
+    await restartRuntime(() => sleep(1_000));
     await sleep(6_000); // a resync and a few probe periods of the new runtime
     for (const [i, p] of pods.entries()) {
       const now = await getPod(p.metadata?.name ?? '');

@@ -16,10 +16,11 @@ import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { pinnedPostgresVersion, postgresBinDir } from '../../devenv/postgres.ts';
 import { query, type PgTarget } from '../../devenv/postgres-process.ts';
 import { sleep } from '../../devenv/process.ts';
-import { runtimeRunning, startRuntime, stopRuntime } from '../../devenv/runtime/daemon.ts';
+import { runtimeRunning } from '../../devenv/runtime/daemon.ts';
 import { cidrHosts, defaultPodsDir, runtimeInfo } from '../../devenv/runtime/pods.ts';
 import { sameProcessAlive, procStat, cmdline } from '../../devenv/runtime/procfs.ts';
 import { clients, eventually, isReady, kubeConfig, tempNamespace } from '../support/kube.ts';
+import { restartRuntime } from '../support/runtime.ts';
 import { startProvisioner } from '../support/provisioner.ts';
 
 /** Fails (does not skip) with what to do when the data plane cannot run here. */
@@ -250,17 +251,11 @@ describe('local data plane: Postgres Pods as real processes (runtime, kwok stage
     const restarts = pods.map((p) => p.status?.containerStatuses?.[0]?.restartCount);
     const watches = await Promise.all(['pg-0', 'pg-1', 'pg-2'].map(watchPod));
     try {
-      const oldRuntime = runtimeInfo()?.pid;
-      await stopRuntime();
-      assert.equal(runtimeRunning(), false);
-      // With no runtime at all, the database keeps serving and replicating.
-      await sql('pg-0', "INSERT INTO marks VALUES (5, 'while the runtime was down')");
-      await sleep(2_000);
-      await startRuntime(false);
-      await eventually('the new runtime is up', async () => {
-        const info = runtimeInfo();
-        return info && info.pid !== oldRuntime ? info : undefined;
-      }, 30_000, 200);
+      await restartRuntime(async () => {
+        // With no runtime at all, the database keeps serving and replicating.
+        await sql('pg-0', "INSERT INTO marks VALUES (5, 'while the runtime was down')");
+        await sleep(2_000);
+      });
       await sleep(6_000); // a resync and a few probe periods of the new runtime
       for (const [i, p] of pods.entries()) {
         const now = await getPod(p.metadata?.name ?? '');

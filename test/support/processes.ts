@@ -1,8 +1,8 @@
 // opsflow's real processes (worker, watcher) started as children, for end-to-end and crash tests.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { repoDir, stateDir } from '../../devenv/paths.ts';
+import { stateDir } from '../../devenv/paths.ts';
+import { spawnOpsflow } from '../../devenv/process.ts';
 
 export interface OpsflowProcess {
   child: ChildProcess;
@@ -24,22 +24,13 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export function startOpsflowProcess(which: 'worker' | 'watcher', env: ProcessEnv, tag: string = which): OpsflowProcess {
-  const dir = join(stateDir, 'test-processes');
-  mkdirSync(dir, { recursive: true });
-  const logFile = join(dir, `${env.namespace}-${tag}.log`);
-  const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoDir, 'src', which, 'main.ts')], {
-    cwd: repoDir,
-    stdio: ['ignore', out, out],
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.temporalAddress,
-      OPSFLOW_TASK_QUEUE: env.taskQueue,
-      OPSFLOW_WATCH_NAMESPACE: env.namespace,
-      OPSFLOW_RESYNC_SECONDS: '5',
-    },
-  });
-  closeSync(out);
+  const logFile = join(stateDir, 'test-processes', `${env.namespace}-${tag}.log`);
+  const child = spawnOpsflow(which, {
+    TEMPORAL_ADDRESS: env.temporalAddress,
+    OPSFLOW_TASK_QUEUE: env.taskQueue,
+    OPSFLOW_WATCH_NAMESPACE: env.namespace,
+    OPSFLOW_RESYNC_SECONDS: '5',
+  }, logFile);
   return {
     child,
     logFile,
