@@ -14,8 +14,13 @@ const clusterDir = join(kwokWorkdir, 'clusters', clusterName);
 export const kubeconfigPath = join(stateDir, `${clusterName}.kubeconfig`);
 export const nodeCount = 3;
 
-/** Each fake node gets a Pod CIDR inside 127.0.0.0/8, so Pod IPs are loopback addresses. */
-export const nodePodCidr = (i: number) => `127.1.${i}.0/24`;
+/**
+ * Each fake node gets a Pod CIDR inside 127.0.0.0/8, so Pod IPs are loopback addresses. Two local
+ * clusters on one machine (a developer's and CI's) need different networks: OPSFLOW_POD_NET.
+ */
+export const podNet = process.env.OPSFLOW_POD_NET ?? '127.1';
+if (!/^127\.\d{1,3}$/.test(podNet)) throw new Error(`OPSFLOW_POD_NET must look like 127.<n> (got "${podNet}")`);
+export const nodePodCidr = (i: number) => `${podNet}.${i}.0/24`;
 
 function kwokEnv(): NodeJS.ProcessEnv {
   return { ...process.env, KWOK_WORKDIR: kwokWorkdir, KWOK_KUBECTL_BINARY: bins.kubectl, PATH: `${join(bins.kubectl, '..')}:${process.env.PATH}` };

@@ -2,7 +2,7 @@
 // same per-Pod checks as an update: pause → restart each Pod (UID-tracked, so a retry never
 // restarts a Pod twice) → sync check → resume.
 import type { OpsInput, OpsResult } from './shared.ts';
-import { admit, conclude, postgresOps, rollPodStep, whilePaused } from './postgres-steps.ts';
+import { admit, conclude, postgresOps, rollPostgresPod, whilePaused } from './postgres-steps.ts';
 
 export async function postgresRestart(input: OpsInput): Promise<OpsResult> {
   const ops = postgresOps(input);
@@ -17,7 +17,7 @@ export async function postgresRestart(input: OpsInput): Promise<OpsResult> {
   if (refused) return refused;
   await t.setPhase('Progressing', `restarting ${dbRef.name}`);
   const failure = await whilePaused(ops, async () => {
-    for (const pod of plan.pods) await rollPodStep(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
+    for (const pod of plan.pods) await rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
   });
   return conclude(ops, failure, `${dbRef.name} restarted, ${plan.pods.length} Pod(s)`);
 }

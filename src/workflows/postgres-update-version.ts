@@ -2,7 +2,7 @@
 // the StatefulSet → roll Pods one at a time with sync checks → record the version → resume.
 // Resume runs on every exit path; a major upgrade that fails on the primary is rolled back.
 import type { OpsInput, OpsResult } from './shared.ts';
-import { admit, conclude, postgresOps, rollPodStep, whilePaused } from './postgres-steps.ts';
+import { admit, conclude, postgresOps, rollPostgresPod, whilePaused } from './postgres-steps.ts';
 
 const COPY_SCRIPT = '/opt/opsflow/scripts/copy-old-binaries.sh';
 
@@ -37,7 +37,7 @@ export async function postgresUpdateVersion(input: OpsInput): Promise<OpsResult>
       rolled.push(pod);
       // Minor: every standby must stream before the next Pod. Major: the standbys not yet rolled
       // still run the old major and cannot stream, so only the rolled ones are checked.
-      await rollPodStep(ops, plan.statefulSet, pod, { standbys: plan.major ? rolled.filter((p) => p !== plan.primary) : undefined });
+      await rollPostgresPod(ops, plan.statefulSet, pod, { standbys: plan.major ? rolled.filter((p) => p !== plan.primary) : undefined });
       if (pod === plan.primary) primaryRolled = true;
       if (plan.major && pod === plan.primary) await t.mark('CopiedOldBinaries', 'Succeeded', `${plan.currentVersion} bin and lib copied by the init container; pg_upgrade done on ${pod}`);
     }

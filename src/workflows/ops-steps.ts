@@ -1,0 +1,94 @@
+// Steps every ops workflow shares, whatever the engine: activity option sets, the admission (one
+// operation per database, readiness), the paused section with resume on every exit path, the
+// conclusion, and rolling one Pod with an engine check after it.
+import { CancellationScope, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { DbRef } from '../activities/database.ts';
+import { databaseNameOf, type OpsInput, type OpsResult } from './shared.ts';
+import { errorMessage, Tracker } from './tracker.ts';
+
+function options(input: OpsInput, long: boolean): ActivityOptions {
+  const attempts = (input.spec.maxRetries ?? 5) + 1;
+  const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: attempts };
+  // Long steps wait on the cluster: bounded by spec.timeout, heartbeating so a dead worker is noticed.
+  return long
+    ? { startToCloseTimeout: input.spec.timeout ?? '10m', heartbeatTimeout: '30s', retry }
+    : { startToCloseTimeout: '1m', retry };
+}
+
+export type OpsContext = ReturnType<typeof opsContext>;
+
+export function opsContext(input: OpsInput, dbKind: DbRef['kind']) {
+  const short = proxyActivities<Activities>(options(input, false));
+  const long = proxyActivities<Activities>(options(input, true));
+  const opsRef = { kind: input.kind, namespace: input.namespace, name: input.name, uid: input.uid };
+  const dbRef: DbRef = { kind: dbKind, namespace: input.namespace, name: databaseNameOf(input) };
+  // Runs started before this patch awaited every progress write; newer ones write in the background.
+  const t = new Tracker((p) => short.recordProgress(opsRef, p), patched('progress-in-background'));
+  return {
+    input, short, long, opsRef, dbRef, t,
+    requester: `${input.kind}/${input.name}`,
+    finish: async (phase: OpsResult['phase'], message: string): Promise<OpsResult> => {
+      await t.setPhase(phase, message);
+      return { phase, message };
+    },
+  };
+}
+
+/** WaitForTurn, then (spec.apply IfReady) DatabaseReady. Returns a Failed result when not admitted. */
+export async function admit(ops: OpsContext): Promise<OpsResult | undefined> {
+  const { t, long, input, dbRef, opsRef } = ops;
+  await t.step('WaitForTurn', () => long.waitForTurn(input.kind, dbRef, opsRef),
+    (w) => (w.length ? `waited for ${w.join(', ')}` : 'no other operation on this database'));
+  if ((input.spec.apply ?? 'IfReady') === 'IfReady') {
+    try {
+      await t.step('DatabaseReady', () => long.checkDatabaseReady(dbRef, false), () => `${dbRef.name} is Ready`);
+    } catch (e) {
+      return ops.finish('Failed', `${dbRef.name} did not become Ready (spec.apply is IfReady): ${errorMessage(e)}`);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Pause → body → Resume, where Resume runs on every exit path (success, failure, cancellation).
+ * onFailure runs (not cancellable) before Resume when body fails for another reason than a cancel.
+ */
+export async function whilePaused(ops: OpsContext, body: () => Promise<void>, onFailure?: () => Promise<void>): Promise<unknown> {
+  const { t, long, dbRef, requester } = ops;
+  let failure: unknown;
+  try {
+    await t.step('PauseDatabase', () => long.pauseDatabase(dbRef, requester), () => 'the provisioner acknowledged the pause');
+    await body();
+  } catch (e) {
+    failure = e;
+    if (onFailure && !isCancellation(e)) await CancellationScope.nonCancellable(onFailure).catch(() => undefined);
+  } finally {
+    await CancellationScope.nonCancellable(() => t.step('ResumeDatabase', () => long.resumeDatabase(dbRef, requester), () => 'the provisioner manages the database again'));
+  }
+  return failure;
+}
+
+/** Ends the run after whilePaused: Successful, or Failed with the reason (a cancel is re-thrown). */
+export async function conclude(ops: OpsContext, failure: unknown, success: string): Promise<OpsResult> {
+  if (failure !== undefined) {
+    const message = isCancellation(failure) ? 'cancelled (the OpsRequest was deleted or the run was cancelled); the database is resumed' : errorMessage(failure);
+    await CancellationScope.nonCancellable(() => ops.finish('Failed', message));
+    if (isCancellation(failure)) throw failure;
+    return { phase: 'Failed', message };
+  }
+  return ops.finish('Successful', success);
+}
+
+/**
+ * One RestartPod-<pod> step: roll the Pod (onto the update revision, or replacing the Pod with
+ * restartUid), then the engine's check, whose message ends the step's.
+ */
+export async function rollPodStep(ops: OpsContext, statefulSet: string, pod: string, check: () => Promise<string>, restartUid?: string): Promise<void> {
+  const { t, long, input } = ops;
+  await t.step(`RestartPod-${pod}`, async () => {
+    const r = await long.rollPod(input.namespace, statefulSet, pod, restartUid);
+    const verdict = await check();
+    return `${r.replaced ? `replaced in ${r.seconds.toFixed(1)} s` : 'already done'}; ${verdict}`;
+  });
+}
