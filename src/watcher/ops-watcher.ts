@@ -15,6 +15,7 @@ import { WorkQueue } from '../k8s/workqueue.ts';
 import type { Logger } from '../logger.ts';
 import { workflowIdFor } from '../temporal/ids.ts';
 import { startOpsWorkflow, workflowTypeFor } from '../temporal/client.ts';
+import { opsInputFrom } from '../temporal/input.ts';
 import type { OpsInput } from '../workflows/shared.ts';
 
 export const FINALIZER = 'opsflow.dev/workflow';
@@ -81,7 +82,7 @@ export class OpsWatcher {
     const uid = ops.metadata?.uid ?? '';
     const log = this.o.log.child({ opsRequest: `${namespace}/${name}`, kind });
     const finalizers = ops.metadata?.finalizers ?? [];
-    const input: OpsInput = { kind: kind as OpsInput['kind'], namespace, name, uid, spec: ops.spec };
+    const input = opsInputFrom(kind as OpsInput['kind'], ops);
 
     if (ops.metadata?.deletionTimestamp) {
       if (!finalizers.includes(FINALIZER)) return;
