@@ -7,8 +7,8 @@
 //     IPs from the bottom), never one of a live Pod or one something on this machine already listens
 //     on, and the same one again when a Pod of that name comes back, if it is free;
 //   - maps each volumeMount to a local path: a PVC to its PV's hostPath directory (volumes.ts), a
-//     Secret or ConfigMap to files written into the Pod's directory on every container start, an
-//     emptyDir to a directory of the Pod's that goes with it;
+//     Secret or ConfigMap to files written into the Pod's directory on every container start and
+//     rewritten when their source changes (resync, like the kubelet's sync), an emptyDir to a directory of the Pod's that goes with it;
 //   - runs `postgres:<X.Y>` containers as real processes: the container's `bash <script>` with the
 //     script path and every env value that is a path below a mount rewritten to the local path, the
 //     env resolved like the kubelet does (fieldRef, secretKeyRef, configMapKeyRef, $(VAR)), plus, for
@@ -614,6 +614,7 @@ class PodWorker {
     if (resync) {
       // Someone else changed the status (e.g. a runtime that ran before us): keep ours.
       if (this.statusDiffers()) this.writeStatus();
+      if (!this.terminating) for (const r of this.runners) void r.refreshVolumes().catch(() => undefined);
     }
   }
 
@@ -1003,23 +1004,31 @@ class ContainerRunner {
       return vol.hostPath.path;
     }
     if (vol.secret || vol.configMap || vol.downwardAPI || vol.projected) {
-      const files = await this.projectFiles(vol, ns);
-      // Written afresh on every start, then swapped in (a running container keeps its old files).
+      // Written afresh on every start; refreshVolumes keeps them current while the container runs.
       const dir = join(this.w.dir, 'volumes', vol.name);
-      const tmp = `${dir}.new`;
-      rmSync(tmp, { recursive: true, force: true });
-      mkdirSync(tmp, { recursive: true, mode: 0o700 });
-      for (const f of files) {
-        const target = join(tmp, f.path);
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, f.content);
-        chmodSync(target, f.mode);
-      }
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
+      writeVolumeFiles(dir, await this.projectFiles(vol, ns));
       return dir;
     }
     throw new ConfigError('CreateContainerConfigError', `volume ${vol.name}: only persistentVolumeClaim, secret, configMap, downwardAPI, projected, emptyDir and hostPath volumes are supported locally`);
+  }
+
+  /**
+   * Like the kubelet's periodic sync: the Secret and ConfigMap volumes of a running container are
+   * rewritten when their source changed (a config reload then sees the new files). subPath mounts
+   * are never updated, as with the kubelet.
+   */
+  async refreshVolumes(): Promise<void> {
+    if (!this.record.proc || this.stopRequested || this.w.aborted) return;
+    const pod = this.w.pod;
+    for (const vm of this.spec.volumeMounts ?? []) {
+      const vol = pod.spec?.volumes?.find((v) => v.name === vm.name);
+      if (!vol || vm.subPath || !(vol.secret || vol.configMap || vol.projected)) continue;
+      const dir = join(this.w.dir, 'volumes', vol.name);
+      const files = await this.projectFiles(vol, pod.metadata?.namespace ?? '').catch(() => undefined);
+      if (!files || sameFiles(dir, files)) continue;
+      writeVolumeFiles(dir, files);
+      this.w.log.info('volume updated', { container: this.name, volume: vol.name });
+    }
   }
 
   /** The files of a secret, configMap, downwardAPI or projected volume. */
@@ -1555,4 +1564,32 @@ export async function killAllPodProcesses(podsDir: string): Promise<number> {
     }
   }
   return n;
+}
+
+/** Writes a projected volume's files beside dir, then swaps them in (two renames; no half-written file is ever seen). */
+function writeVolumeFiles(dir: string, files: Array<{ path: string; content: Buffer; mode: number }>): void {
+  const tmp = `${dir}.new`;
+  const old = `${dir}.old`;
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(old, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  for (const f of files) {
+    const target = join(tmp, f.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, f.content);
+    chmodSync(target, f.mode);
+  }
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Whether dir holds exactly these files with this content. */
+function sameFiles(dir: string, files: Array<{ path: string; content: Buffer }>): boolean {
+  try {
+    const present = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+    return present === files.length && files.every((f) => readFileSync(join(dir, f.path)).equals(f.content));
+  } catch {
+    return false;
+  }
 }

@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps.ts';
 import { databaseActivities } from './database.ts';
 import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
+import { postgresConfigActivities } from './postgres-config.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
 import { validateActivities } from './validate.ts';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...databaseActivities(deps),
     ...podActivities(deps),
     ...postgresSyncActivities(deps),
+    ...postgresConfigActivities(deps),
     ...opsRequestActivities(deps),
   };
 }

@@ -24,6 +24,7 @@ export function workflowTypeFor(kind: OpsInput['kind'], type: string): string | 
   const table: Record<string, string> = {
     'PostgresOpsRequest/UpdateVersion': 'postgresUpdateVersion',
     'PostgresOpsRequest/Restart': 'postgresRestart',
+    'PostgresOpsRequest/Reconfigure': 'postgresReconfigure',
   };
   return table[`${kind}/${type}`];
 }

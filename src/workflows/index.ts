@@ -1,3 +1,4 @@
 // Every workflow the worker runs.
 export { postgresUpdateVersion } from './postgres-update-version.ts';
 export { postgresRestart } from './postgres-restart.ts';
+export { postgresReconfigure } from './postgres-reconfigure.ts';

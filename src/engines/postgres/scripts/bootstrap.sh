@@ -5,8 +5,8 @@
 #   DATA_DIR          /var/pv                 the PVC mount; holds data/, upgrade/, data.old-<major>/
 #   PGDATA            $DATA_DIR/data          the cluster directory
 #   CONFIG_DIR        /etc/opsflow/config     *.conf with postgresql.conf lines (rendered by the
-#                                             provisioner); copied on every start into PGDATA/conf.d,
-#                                             in name order, after opsflow's replication defaults
+#                                             provisioner); included in place (include_dir) after
+#                                             opsflow's replication defaults, so a reload sees changes
 #   RUN_DIR           /var/run/postgresql     unix socket dir (Pod-local); also holds the passfile
 #   POD_NAME          $HOSTNAME               cluster_name, and application_name of a standby
 #   POD_IP            (required)              listen_addresses is exactly this address
@@ -127,12 +127,11 @@ wal_keep_size = '256MB'
 wal_log_hints = on
 password_encryption = 'scram-sha-256'
 EOF
+  # The config volume is included where it is mounted (not copied), so a reload (pg_reload_conf)
+  # picks up a changed config Secret without a restart; later files win over the defaults above.
   if [ -d "$CONFIG_DIR" ]; then
-    for f in "$CONFIG_DIR"/*.conf; do
-      [ -f "$f" ] || continue
-      cp "$f" "$d/conf.d/50-user-$(basename "$f")"
-      n=$((n + 1))
-    done
+    for f in "$CONFIG_DIR"/*.conf; do [ -f "$f" ] && n=$((n + 1)); done
+    printf "# Written by opsflow bootstrap.sh on every start: the config volume.\ninclude_dir = %s\n" "$(cq "$CONFIG_DIR")" >"$d/conf.d/50-opsflow-config-volume.conf"
   fi
   write_hba "$d"
   ensure_include "$d"

@@ -1,0 +1,204 @@
+// Postgres Reconfigure activities: validate the new config against the server's own parameter
+// catalog (pg_settings) before anything changes, persist it (a content-named Secret the database's
+// spec.configSecret points to, and the rendered config Secret the Pods mount), and apply it: a
+// reload on every member, checked by reading every parameter back.
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import { API_VERSION } from '../api/common.ts';
+import { PostgresSchema, type Postgres } from '../api/databases.ts';
+import type { ConfigurationSpec } from '../api/opsrequests.ts';
+import { configSecret, meta } from '../engines/common.ts';
+import { defaultParams, mergeParams, renderConf, USER_CONF_KEY } from '../engines/postgres/config.ts';
+import { rolloutOrder } from '../engines/postgres/plan.ts';
+import { planUserConfig, type ConfigSources } from '../engines/postgres/reconfigure.ts';
+import { CONFIG_FILE, desiredParams, podNames, primaryPodName } from '../engines/postgres/render.ts';
+import { changedParams, loweredStandbyLimits, needsRestart, paramProblems, settingMatches, type PgSetting } from '../engines/postgres/settings.ts';
+import { mergePatch, serverSideApply } from '../k8s/apply.ts';
+import { isNotFound } from '../k8s/client.ts';
+import { getCustom } from '../k8s/resources.ts';
+import type { OpsInput } from '../workflows/shared.ts';
+import type { ActivityDeps } from './deps.ts';
+import { pollUntil } from './heartbeat.ts';
+import { OPS_FIELD_MANAGER } from './pods.ts';
+import { postgresCredentials, withPostgres, type Credentials } from './postgres-sync.ts';
+
+export interface ReconfigurePlan {
+  database: string;
+  statefulSet: string;
+  /** Restart: roll every Pod (in `pods` order); Reload: pg_reload_conf on every member. */
+  action: 'Restart' | 'Reload';
+  /** Why, in words (for the step message). */
+  reason: string;
+  changed: Array<{ name: string; from?: string; to?: string }>;
+  /** Parameters that change only at a restart, left pending because restart is false. */
+  pending: string[];
+  /** The new custom config (postgresql.conf lines; configuration is not secret). */
+  userConf: string;
+  /** The Secret that will hold it (named by its content), or null when the custom config is removed. */
+  userSecret: string | null;
+  /** Parameter → the value every member must report afterwards. */
+  expected: Record<string, string>;
+  pods: string[];
+  uids: Record<string, string>;
+}
+
+export type ReconfigureValidation = { outcome: 'Proceed'; plan: ReconfigurePlan } | { outcome: 'Failed'; reason: string };
+
+const SETTINGS_SQL = 'SELECT name, vartype, context, unit, min_val, max_val, enumvals, setting, boot_val FROM pg_settings';
+type SettingRow = PgSetting & { boot_val: string | null };
+
+async function readSettings(host: string, cred: Credentials): Promise<Map<string, SettingRow>> {
+  const rows = await withPostgres(host, cred, async (c) => (await c.query<SettingRow>(SETTINGS_SQL)).rows);
+  return new Map(rows.map((r) => [r.name, r]));
+}
+
+const decode = (s: V1Secret) => Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+
+/** Pure: the name of the Secret holding a custom config, from the database and the content. */
+export const userConfigSecretName = (db: string, userConf: string) => `${db}-custom-config-${createHash('sha256').update(userConf).digest('hex').slice(0, 10)}`;
+
+export function postgresConfigActivities(deps: ActivityDeps) {
+  const { kube, pollMs = 250 } = deps;
+  const podIp = async (namespace: string, pod: string) => {
+    const p = await kube.core.readNamespacedPod({ name: pod, namespace });
+    if (!p.status?.podIP) throw new Error(`Pod ${pod} has no IP`);
+    return p.status.podIP;
+  };
+  const readSecret = async (namespace: string, name: string) => {
+    try {
+      return decode(await kube.core.readNamespacedSecret({ name, namespace }));
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  };
+  const readDb = async (namespace: string, name: string) => PostgresSchema.parse(await getCustom(kube, { kind: 'Postgres', namespace, name }));
+
+  return {
+    /** Checks a Postgres Reconfigure request against the primary's pg_settings and plans it; changes nothing. */
+    async validatePostgresReconfigure(input: OpsInput): Promise<ReconfigureValidation> {
+      const ns = input.namespace;
+      const dbName = input.spec.databaseRef?.name ?? '';
+      const spec = input.spec.configuration as ConfigurationSpec | undefined;
+      if (!spec) return { outcome: 'Failed', reason: 'spec.configuration is required when spec.type is Reconfigure' };
+      let db: Postgres;
+      try {
+        db = await readDb(ns, dbName);
+      } catch (e) {
+        if (isNotFound(e)) return { outcome: 'Failed', reason: `spec.databaseRef: Postgres "${dbName}" not found in namespace ${ns}` };
+        throw e;
+      }
+      const sources: ConfigSources = {};
+      if (db.spec.configSecret) {
+        const data = await readSecret(ns, db.spec.configSecret.name);
+        if (data) sources.current = { secret: db.spec.configSecret.name, data };
+      }
+      if (spec.configSecret) {
+        const data = await readSecret(ns, spec.configSecret.name);
+        if (data) sources.requested = { secret: spec.configSecret.name, data };
+      }
+      const planned = planUserConfig(spec, sources);
+      if (!planned.ok) return { outcome: 'Failed', reason: planned.problems.join('; ') };
+
+      const primary = primaryPodName(db);
+      let catalog: Map<string, SettingRow>;
+      try {
+        catalog = await readSettings(await podIp(ns, primary), await postgresCredentials(deps, ns, dbName));
+      } catch (e) {
+        // Not a verdict on the request: retried (the primary may be restarting).
+        throw new Error(`cannot read pg_settings from ${primary} to validate the config: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const problems = paramProblems(planned.params, catalog, (n) => planned.origin[n] ?? 'spec.configuration');
+      if (problems.length) return { outcome: 'Failed', reason: problems.join('; ') };
+
+      const before = desiredParams(sources.current?.data);
+      const after = mergeParams(defaultParams, planned.params);
+      const changed = changedParams(before, after);
+      const restartFor = needsRestart(changed, catalog);
+      const policy = spec.restart ?? 'auto';
+      const action = policy === 'true' || (policy === 'auto' && restartFor.length > 0) ? 'Restart' : 'Reload';
+      const reason = policy === 'true' ? 'restart: true'
+        : policy === 'false' ? `restart: false${restartFor.length ? ` (${restartFor.join(', ')} stay pending until the next restart)` : ''}`
+          : restartFor.length ? `restart: auto, and ${restartFor.join(', ')} can only change at a restart` : 'restart: auto, and every change takes effect on a reload';
+      const pending = action === 'Reload' ? restartFor : [];
+      const expected: Record<string, string> = {};
+      for (const [name, value] of Object.entries(after)) {
+        if (!pending.includes(name) && catalog.has(name)) expected[name] = value;
+      }
+      for (const name of changed) {
+        const row = catalog.get(name);
+        // Removed from the config: back to the server's built-in default.
+        if (!(name in after) && !pending.includes(name) && row?.boot_val != null) expected[name] = row.boot_val;
+      }
+      // Standbys first, the primary last; but the primary first when a standby limit is lowered.
+      const lowered = action === 'Restart' ? loweredStandbyLimits(before, after, catalog) : [];
+      const pods = rolloutOrder(podNames(db), primary, lowered.length > 0);
+      const uids: Record<string, string> = {};
+      for (const p of pods) uids[p] = (await kube.core.readNamespacedPod({ name: p, namespace: ns })).metadata?.uid ?? '';
+      const userConf = renderConf(planned.params);
+      const empty = Object.keys(planned.params).length === 0;
+      return {
+        outcome: 'Proceed',
+        plan: {
+          database: dbName, statefulSet: dbName, action, pending,
+          reason: lowered.length ? `${reason}; the primary first, since ${lowered.join(', ')} decrease(s)` : reason, userConf, expected, pods, uids,
+          changed: changed.map((name) => ({ name, from: before[name], to: after[name] })),
+          userSecret: empty ? null : userConfigSecretName(dbName, userConf),
+        },
+      };
+    },
+
+    /**
+     * Persists the new config (idempotent): the content-named custom-config Secret (owned by the
+     * database), spec.configSecret pointing at it, and the rendered config Secret the Pods mount,
+     * exactly as the provisioner renders it, so nothing changes when the provisioner resumes.
+     */
+    async writePostgresConfig(namespace: string, database: string, userConf: string, userSecret: string | null): Promise<string> {
+      const db = await readDb(namespace, database);
+      if (userSecret) {
+        const body: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: { ...meta(db, userSecret), labels: { ...meta(db, userSecret).labels, 'opsflow.dev/custom-config': 'true' } }, type: 'Opaque', stringData: { [USER_CONF_KEY]: userConf } };
+        await serverSideApply(kube, body, OPS_FIELD_MANAGER);
+      }
+      await mergePatch(kube, { apiVersion: API_VERSION, kind: 'Postgres', metadata: { name: database, namespace }, spec: { configSecret: userSecret ? { name: userSecret } : null } } as KubernetesObject);
+      const rendered = configSecret(db, { [CONFIG_FILE]: renderConf(desiredParams(userSecret ? { [USER_CONF_KEY]: userConf } : undefined)) });
+      await serverSideApply(kube, rendered);
+      return userSecret ? `custom config in Secret ${userSecret}; spec.configSecret points to it` : 'custom config removed (defaults only)';
+    },
+
+    /**
+     * On every member: reload the config (pg_reload_conf) until every expected parameter reads back
+     * with its new value. The mounted config Secret reaches a running Pod with the kubelet's next sync,
+     * so this waits for it; a config file the server rejects (pg_file_settings.error) fails the step.
+     */
+    async applyPostgresSettings(namespace: string, database: string, pods: string[], expected: Record<string, string>, maxWaitMs = 240_000): Promise<string> {
+      const cred = await postgresCredentials(deps, namespace, database);
+      const deadline = Date.now() + maxWaitMs;
+      let last: string[] = [];
+      for (const pod of pods) {
+        await pollUntil(async () => {
+          try {
+            last = await withPostgres(await podIp(namespace, pod), cred, async (c) => {
+              await c.query('SELECT pg_reload_conf()');
+              // The reload signal is asynchronous: give the postmaster a moment before reading back.
+              await new Promise((r) => setTimeout(r, 200));
+              const rows = new Map((await c.query<SettingRow>(SETTINGS_SQL)).rows.map((r) => [r.name, r]));
+              const fileErrors = (await c.query<{ name: string | null; error: string }>('SELECT name, error FROM pg_file_settings WHERE error IS NOT NULL')).rows;
+              const wrong = Object.entries(expected).filter(([n, v]) => {
+                const row = rows.get(n);
+                return row !== undefined && !settingMatches(row, v);
+              }).map(([n, v]) => `${n} is ${rows.get(n)?.setting}${rows.get(n)?.unit ? ` ${rows.get(n)?.unit}` : ''}, not ${v}`);
+              return [...fileErrors.map((e) => `the config file is rejected${e.name ? ` at ${e.name}` : ''}: ${e.error}`), ...wrong.map((w) => `${pod}: ${w}`)];
+            });
+          } catch (e) {
+            last = [`${pod}: ${e instanceof Error ? e.message : String(e)}`];
+          }
+          if (last.length === 0) return true;
+          if (Date.now() > deadline) throw ApplicationFailure.retryable(`settings not in effect: ${last.join('; ')}`, 'SettingsNotApplied');
+          return undefined;
+        }, pollMs * 4, () => ({ pod, problems: last }));
+      }
+      return `${Object.keys(expected).length} parameter(s) read back on ${pods.length} member(s)`;
+    },
+  };
+}
