@@ -35,7 +35,7 @@
 // member of the StatefulSet with its IP, rewritten whenever one appears, goes or moves. Their logs and
 // events say SIMULATED.
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -1022,7 +1022,8 @@ class ContainerRunner {
     const pod = this.w.pod;
     for (const vm of this.spec.volumeMounts ?? []) {
       const vol = pod.spec?.volumes?.find((v) => v.name === vm.name);
-      if (!vol || vm.subPath || !(vol.secret || vol.configMap || vol.projected)) continue;
+      // Secrets and ConfigMaps only: a projected token would be a new one on every pass.
+      if (!vol || vm.subPath || !(vol.secret || vol.configMap)) continue;
       const dir = join(this.w.dir, 'volumes', vol.name);
       const files = await this.projectFiles(vol, pod.metadata?.namespace ?? '').catch(() => undefined);
       if (!files || sameFiles(dir, files)) continue;
@@ -1566,28 +1567,36 @@ export async function killAllPodProcesses(podsDir: string): Promise<number> {
   return n;
 }
 
-/** Writes a projected volume's files beside dir, then swaps them in (two renames; no half-written file is ever seen). */
+/**
+ * Writes a projected volume's files into a fresh directory and points dir (a symlink, as the
+ * kubelet's ..data) at it with one atomic rename: a reader sees the old files or the new, never none.
+ */
 function writeVolumeFiles(dir: string, files: Array<{ path: string; content: Buffer; mode: number }>): void {
-  const tmp = `${dir}.new`;
-  const old = `${dir}.old`;
-  rmSync(tmp, { recursive: true, force: true });
-  rmSync(old, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  const version = `${dir}..${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  mkdirSync(version, { recursive: true, mode: 0o700 });
   for (const f of files) {
-    const target = join(tmp, f.path);
+    const target = join(version, f.path);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, f.content);
     chmodSync(target, f.mode);
   }
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
+  let previous: string | undefined;
+  try {
+    previous = readlinkSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true }); // absent, or a plain directory of an older runtime
+  }
+  const link = `${dir}..link`;
+  rmSync(link, { force: true });
+  symlinkSync(version, link);
+  renameSync(link, dir);
+  if (previous && previous !== version) rmSync(previous, { recursive: true, force: true });
 }
 
 /** Whether dir holds exactly these files with this content. */
 function sameFiles(dir: string, files: Array<{ path: string; content: Buffer }>): boolean {
   try {
-    const present = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+    const present = readdirSync(`${dir}/`, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
     return present === files.length && files.every((f) => readFileSync(join(dir, f.path)).equals(f.content));
   } catch {
     return false;

@@ -39,6 +39,8 @@ export interface ReconfigurePlan {
   userSecret: string | null;
   /** Parameter → the value every member must report afterwards. */
   expected: Record<string, string>;
+  /** The primary restarts first (a standby limit is lowered); standbys then need a fresh restartpoint. */
+  primaryFirst: boolean;
   pods: string[];
   uids: Record<string, string>;
 }
@@ -141,7 +143,7 @@ export function postgresConfigActivities(deps: ActivityDeps) {
       return {
         outcome: 'Proceed',
         plan: {
-          database: dbName, statefulSet: dbName, action, pending,
+          database: dbName, statefulSet: dbName, action, pending, primaryFirst: lowered.length > 0,
           reason: lowered.length ? `${reason}; the primary first, since ${lowered.join(', ')} decrease(s)` : reason, userConf, expected, pods, uids,
           changed: changed.map((name) => ({ name, from: before[name], to: after[name] })),
           userSecret: empty ? null : userConfigSecretName(dbName, userConf),
@@ -167,6 +169,38 @@ export function postgresConfigActivities(deps: ActivityDeps) {
     },
 
     /**
+     * Before standbys restart with a lowered standby limit (after the primary did): a checkpoint on
+     * the primary, replayed by every standby, then a restartpoint on each. Otherwise a restarting
+     * standby replays from an older restartpoint, meets the primary's earlier, higher value in the
+     * WAL, and refuses to start ("recovery aborted because of insufficient parameter settings").
+     */
+    async checkpointForStandbys(namespace: string, database: string, maxWaitMs = 120_000): Promise<string> {
+      const db = await readDb(namespace, database);
+      const cred = await postgresCredentials(deps, namespace, database);
+      const primary = primaryPodName(db);
+      const standbys = podNames(db).filter((p) => p !== primary);
+      const lsn = await withPostgres(await podIp(namespace, primary), cred, async (c) => {
+        await c.query('CHECKPOINT');
+        return (await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn ?? '';
+      });
+      const deadline = Date.now() + maxWaitMs;
+      for (const pod of standbys) {
+        await pollUntil(async () => {
+          const done = await withPostgres(await podIp(namespace, pod), cred, async (c) => {
+            const r = await c.query<{ caught_up: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up', [lsn]);
+            if (!r.rows[0]?.caught_up) return false;
+            await c.query('CHECKPOINT'); // on a standby: a restartpoint at the checkpoint just replayed
+            return true;
+          }).catch(() => false);
+          if (done) return true;
+          if (Date.now() > deadline) throw ApplicationFailure.retryable(`${pod} did not replay the primary's checkpoint at ${lsn}`, 'StandbyBehind');
+          return undefined;
+        }, pollMs, () => ({ pod, lsn }));
+      }
+      return `checkpoint at ${lsn} on ${primary}; restartpoints on ${standbys.join(', ') || 'no standby'}`;
+    },
+
+    /**
      * On every member: reload the config (pg_reload_conf) until every expected parameter reads back
      * with its new value. The mounted config Secret reaches a running Pod with the kubelet's next sync,
      * so this waits for it; a config file the server rejects (pg_file_settings.error) fails the step.
@@ -178,10 +212,12 @@ export function postgresConfigActivities(deps: ActivityDeps) {
       for (const pod of pods) {
         await pollUntil(async () => {
           try {
-            last = await withPostgres(await podIp(namespace, pod), cred, async (c) => {
-              await c.query('SELECT pg_reload_conf()');
-              // The reload signal is asynchronous: give the postmaster a moment before reading back.
-              await new Promise((r) => setTimeout(r, 200));
+            const host = await podIp(namespace, pod);
+            await withPostgres(host, cred, (c) => c.query('SELECT pg_reload_conf()'));
+            // The postmaster reloads asynchronously; a new session starts from its settings, so the
+            // read-back uses one (the session that asked for the reload may have read the files itself).
+            await new Promise((r) => setTimeout(r, 300));
+            last = await withPostgres(host, cred, async (c) => {
               const rows = new Map((await c.query<SettingRow>(SETTINGS_SQL)).rows.map((r) => [r.name, r]));
               const fileErrors = (await c.query<{ name: string | null; error: string }>('SELECT name, error FROM pg_file_settings WHERE error IS NOT NULL')).rows;
               const wrong = Object.entries(expected).filter(([n, v]) => {

@@ -16,14 +16,17 @@ export async function postgresReconfigure(input: OpsInput): Promise<OpsResult> {
   if (v.outcome !== 'Proceed') return ops.finish(v.outcome, v.reason);
   const plan = v.plan;
   const restart = plan.action === 'Restart';
-  t.plan(['WaitForTurn', 'PauseDatabase', 'UpdateConfig', ...(restart ? [...plan.pods.map((p) => `RestartPod-${p}`), 'CheckSettings'] : ['ReloadConfig']), 'ResumeDatabase']);
+  t.plan(['WaitForTurn', 'PauseDatabase', 'UpdateConfig', ...(restart ? [...plan.pods.flatMap((p, i) => (plan.primaryFirst && i === 1 ? ['Checkpoint', `RestartPod-${p}`] : [`RestartPod-${p}`])), 'CheckSettings'] : ['ReloadConfig']), 'ResumeDatabase']);
   const refused = await admit(ops);
   if (refused) return refused;
   await t.setPhase('Progressing', `reconfiguring ${dbRef.name}`);
   const failure = await whilePaused(ops, async () => {
     await t.step('UpdateConfig', () => short.writePostgresConfig(input.namespace, dbRef.name, plan.userConf, plan.userSecret));
     if (restart) {
-      for (const pod of plan.pods) await rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
+      for (const [i, pod] of plan.pods.entries()) {
+        if (plan.primaryFirst && i === 1) await t.step('Checkpoint', () => long.checkpointForStandbys(input.namespace, dbRef.name));
+        await rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
+      }
     }
     // Reload (and after a restart, a check): every parameter read back on every member.
     await t.step(restart ? 'CheckSettings' : 'ReloadConfig', () => long.applyPostgresSettings(input.namespace, dbRef.name, plan.pods, plan.expected));
