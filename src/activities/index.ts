@@ -4,6 +4,9 @@ import { databaseActivities } from './database.ts';
 import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
+import { proxysqlConfigActivities } from './proxysql-config.ts';
+import { proxysqlSyncActivities } from './proxysql-sync.ts';
+import { proxysqlValidateActivities } from './proxysql-validate.ts';
 import { validateActivities } from './validate.ts';
 
 export function createActivities(deps: ActivityDeps) {
@@ -13,6 +16,9 @@ export function createActivities(deps: ActivityDeps) {
     ...podActivities(deps),
     ...postgresSyncActivities(deps),
     ...opsRequestActivities(deps),
+    ...proxysqlValidateActivities(deps),
+    ...proxysqlSyncActivities(deps),
+    ...proxysqlConfigActivities(deps),
   };
 }
 

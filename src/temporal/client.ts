@@ -24,6 +24,8 @@ export function workflowTypeFor(kind: OpsInput['kind'], type: string): string | 
   const table: Record<string, string> = {
     'PostgresOpsRequest/UpdateVersion': 'postgresUpdateVersion',
     'PostgresOpsRequest/Restart': 'postgresRestart',
+    'ProxySQLOpsRequest/UpdateVersion': 'proxysqlUpdateVersion',
+    'ProxySQLOpsRequest/Reconfigure': 'proxysqlReconfigure',
   };
   return table[`${kind}/${type}`];
 }

@@ -1,3 +1,5 @@
 // Every workflow the worker runs.
 export { postgresUpdateVersion } from './postgres-update-version.ts';
 export { postgresRestart } from './postgres-restart.ts';
+export { proxysqlUpdateVersion } from './proxysql-update-version.ts';
+export { proxysqlReconfigure } from './proxysql-reconfigure.ts';
