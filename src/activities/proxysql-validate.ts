@@ -84,33 +84,43 @@ export function proxysqlValidateActivities(deps: ActivityDeps) {
       };
     },
 
-    /** Checks a ProxySQL Reconfigure request against the schema of the admin tables and the members' current config; changes nothing. */
+    /** Checks a ProxySQL Reconfigure request on its own (the ProxySQL, columns, values, passwords); changes nothing. */
     async validateProxySQLReconfigure(input: OpsInput): Promise<ProxySQLReconfigureValidation> {
       const name = input.spec.proxyRef?.name ?? '';
-      if (!(await readProxySQL(deps, input.namespace, name))) return { outcome: 'Failed', reason: missing(input) };
+      const db = await readProxySQL(deps, input.namespace, name);
+      if (!db) return { outcome: 'Failed', reason: missing(input) };
       const cfg = await readRealConfiguration(deps, input);
       const problems = configurationProblems(cfg);
       if (problems.length) return { outcome: 'Failed', reason: problems.join('; ') };
+      return { outcome: 'Proceed', plan: { database: name, members: proxysqlMembers(db), summary: describeConfiguration(cfg) } };
+    },
+
+    /**
+     * Checks the request against the members' current config (run once the earlier operations on
+     * the ProxySQL are done): add of an existing user or rule, update/delete of a missing one,
+     * unknown variables. Returns the problems (empty: go ahead); changes nothing.
+     */
+    async checkProxySQLCurrentConfig(input: OpsInput): Promise<string[]> {
+      const name = input.spec.proxyRef?.name ?? '';
+      const cfg = await readRealConfiguration(deps, input);
       const admin = await proxysqlAdmin(deps, input.namespace, name);
       // The current config, from the first member that answers (the members agree, ProxySQL Cluster).
-      let facts: Parameters<typeof liveProblems>[1] | undefined;
       const errors: string[] = [];
       for (const m of admin.members) {
+        let facts: Parameters<typeof liveProblems>[1];
         try {
           facts = await admin.withMember(m, async (c) => ({
             users: new Set((await queryRows(c, 'SELECT username FROM runtime_mysql_users')).map((r) => String(r.username))),
             rules: new Set((await queryRows(c, 'SELECT rule_id FROM runtime_mysql_query_rules')).map((r) => Number(r.rule_id))),
             variables: new Set((await queryRows(c, 'SELECT variable_name FROM global_variables')).map((r) => String(r.variable_name))),
           }));
-          break;
         } catch (e) {
           errors.push(`${m}: ${errorText(e)}`);
+          continue;
         }
+        return liveProblems(cfg, facts);
       }
-      if (!facts) throw new Error(`no member of ProxySQL ${name} answers on its admin interface: ${errors.join('; ')}`);
-      const live = liveProblems(cfg, facts);
-      if (live.length) return { outcome: 'Failed', reason: live.join('; ') };
-      return { outcome: 'Proceed', plan: { database: name, members: admin.members, summary: describeConfiguration(cfg) } };
+      throw new Error(`no member of ProxySQL ${name} answers on its admin interface: ${errors.join('; ')}`);
     },
   };
 }

@@ -1,5 +1,6 @@
-// ProxySQL Reconfigure (mysqlUsers, mysqlQueryRules, adminVariables, mysqlVariables): validate
-// everything against the members' current config (no change) → wait for its turn → pause → apply
+// ProxySQL Reconfigure (mysqlUsers, mysqlQueryRules, adminVariables, mysqlVariables): validate the
+// request (no change) → wait for its turn → check it against the members' current config (so a
+// request queued behind another one sees that one's result; still no change) → pause → apply
 // through one member's admin interface (idempotent) → check every member's runtime and checksums
 // (ProxySQL Cluster spreads it; members save it to disk, so a re-created member keeps it) → resume.
 // The input has the passwords redacted; the activities read them from the OpsRequest.
@@ -15,10 +16,13 @@ export async function proxysqlReconfigure(input: OpsInput): Promise<OpsResult> {
     (r) => (r.outcome === 'Proceed' ? r.plan.summary : r.reason));
   if (v.outcome !== 'Proceed') return ops.finish(v.outcome, v.reason);
   const plan = v.plan;
-  t.plan(['WaitForTurn', 'PauseDatabase', 'ApplyConfiguration', 'VerifyConfiguration', 'ResumeDatabase']);
+  t.plan(['WaitForTurn', 'CheckCurrentConfig', 'PauseDatabase', 'ApplyConfiguration', 'VerifyConfiguration', 'ResumeDatabase']);
 
   const refused = await admit(ops);
   if (refused) return refused;
+  const problems = await t.step('CheckCurrentConfig', () => short.checkProxySQLCurrentConfig(input),
+    (p) => (p.length ? p.join('; ') : 'consistent with the current config of the members'));
+  if (problems.length) return ops.finish('Failed', problems.join('; '));
   await t.setPhase('Progressing', `reconfiguring ${dbRef.name}: ${plan.summary}`);
 
   const failure = await whilePaused(ops, async () => {
