@@ -183,11 +183,15 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
     await prxops('bad-nopw', { type: 'Reconfigure', proxyRef: { name: 'cfg' }, configuration: { mysqlUsers: { reqType: 'add', users: [{ username: 'nopw', active: 1 }] } } });
     await prxops('bad-var', { type: 'Reconfigure', proxyRef: { name: 'cfg' }, configuration: { adminVariables: { refresh_interval: 3000 }, mysqlVariables: { no_such_variable: 1 } } });
     await prxops('bad-version', { type: 'UpdateVersion', proxyRef: { name: 'cfg' }, updateVersion: { targetVersion: '9.9.9' } });
+    await prxops('bad-rule', { type: 'Reconfigure', proxyRef: { name: 'cfg' }, configuration: { mysqlQueryRules: { reqType: 'delete', rules: [{ rule_id: 99 }] } } });
+    await prxops('bad-column', { type: 'Reconfigure', proxyRef: { name: 'cfg' }, configuration: { mysqlQueryRules: { reqType: 'add', rules: [{ rule_id: 20, destination_hostgrup: 1 }] } } });
     await prxops('bad-ref', { type: 'Reconfigure', proxyRef: { name: 'nope' }, configuration: { mysqlVariables: { max_connections: 10 } } });
     const expected: Record<string, RegExp> = {
       'bad-nopw': /^spec\.configuration\.mysqlUsers\.users\[0\]\.password: required when reqType is add/,
       'bad-var': /^spec\.configuration\.mysqlVariables\.no_such_variable: unknown ProxySQL variable mysql-no_such_variable/,
       'bad-version': /^spec\.updateVersion\.targetVersion: 9\.9\.9 is not in the ProxySQLVersion catalog/,
+      'bad-rule': /^spec\.configuration\.mysqlQueryRules\.rules\[0\]\.rule_id: query rule 99 does not exist/,
+      'bad-column': /^spec\.configuration\.mysqlQueryRules\.rules\[0\]\.destination_hostgrup: unknown mysql_query_rules column/,
       'bad-ref': /^spec\.proxyRef: ProxySQL "nope" not found/,
     };
     for (const [name, re] of Object.entries(expected)) {
