@@ -26,7 +26,9 @@ export async function proxysqlReconfigure(input: OpsInput): Promise<OpsResult> {
   await t.setPhase('Progressing', `reconfiguring ${dbRef.name}: ${plan.summary}`);
 
   const failure = await whilePaused(ops, async () => {
-    await t.step('ApplyConfiguration', () => short.applyProxySQLConfiguration(input, plan.members),
+    // A long (heartbeating) activity: a worker that dies mid-apply is noticed within the heartbeat
+    // timeout and the retry runs the idempotent statements again.
+    await t.step('ApplyConfiguration', () => long.applyProxySQLConfiguration(input, plan.members),
       (member) => `applied on ${member} (memory → runtime → disk)`);
     await t.step('VerifyConfiguration', () => long.verifyProxySQLConfiguration(input));
   });
