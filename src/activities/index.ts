@@ -5,6 +5,9 @@ import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
 import { postgresConfigActivities } from './postgres-config.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
+import { proxysqlConfigActivities } from './proxysql-config.ts';
+import { proxysqlSyncActivities } from './proxysql-sync.ts';
+import { proxysqlValidateActivities } from './proxysql-validate.ts';
 import { validateActivities } from './validate.ts';
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +18,9 @@ export function createActivities(deps: ActivityDeps) {
     ...postgresSyncActivities(deps),
     ...postgresConfigActivities(deps),
     ...opsRequestActivities(deps),
+    ...proxysqlValidateActivities(deps),
+    ...proxysqlSyncActivities(deps),
+    ...proxysqlConfigActivities(deps),
   };
 }
 

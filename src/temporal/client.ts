@@ -25,6 +25,8 @@ export function workflowTypeFor(kind: OpsInput['kind'], type: string): string | 
     'PostgresOpsRequest/UpdateVersion': 'postgresUpdateVersion',
     'PostgresOpsRequest/Restart': 'postgresRestart',
     'PostgresOpsRequest/Reconfigure': 'postgresReconfigure',
+    'ProxySQLOpsRequest/UpdateVersion': 'proxysqlUpdateVersion',
+    'ProxySQLOpsRequest/Reconfigure': 'proxysqlReconfigure',
   };
   return table[`${kind}/${type}`];
 }

@@ -2,3 +2,5 @@
 export { postgresUpdateVersion } from './postgres-update-version.ts';
 export { postgresRestart } from './postgres-restart.ts';
 export { postgresReconfigure } from './postgres-reconfigure.ts';
+export { proxysqlUpdateVersion } from './proxysql-update-version.ts';
+export { proxysqlReconfigure } from './proxysql-reconfigure.ts';

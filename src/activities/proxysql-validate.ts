@@ -1,0 +1,126 @@
+// Validation of ProxySQL OpsRequests before anything changes (reads only): the ProxySQL, the
+// catalog for UpdateVersion; for Reconfigure the request itself (with the real passwords, read from
+// the OpsRequest here and never returned) and the members' current config.
+import { ProxySQLVersionSchema } from '../api/catalog.ts';
+import { ProxySQLOpsRequestSchema } from '../api/opsrequests.ts';
+import { configurationProblems, describeConfiguration, liveProblems, type ProxySQLConfiguration } from '../engines/proxysql/config.ts';
+import { proxysqlMembers, proxysqlRolloutOrder } from '../engines/proxysql/plan.ts';
+import { judgeVersionChange } from '../engines/postgres/plan.ts';
+import { isNotFound } from '../k8s/client.ts';
+import { getClusterCustom, getCustom } from '../k8s/resources.ts';
+import type { OpsInput } from '../workflows/shared.ts';
+import type { ActivityDeps } from './deps.ts';
+import { impossible } from './heartbeat.ts';
+import { errorText, proxysqlAdmin, queryRows, readProxySQL } from './proxysql-admin.ts';
+
+export interface ProxySQLUpdatePlan {
+  database: string;
+  statefulSet: string;
+  currentVersion: string;
+  targetVersion: string;
+  targetImage: string;
+  /** Members in the order they are rolled. */
+  pods: string[];
+}
+
+export type ProxySQLUpdateValidation = { outcome: 'Proceed'; plan: ProxySQLUpdatePlan } | { outcome: 'Failed' | 'Skipped'; reason: string };
+
+export interface ProxySQLReconfigurePlan {
+  database: string;
+  members: string[];
+  summary: string;
+}
+
+export type ProxySQLReconfigureValidation = { outcome: 'Proceed'; plan: ProxySQLReconfigurePlan } | { outcome: 'Failed'; reason: string };
+
+/**
+ * The OpsRequest's configuration as stored (passwords included): for activities only, never to be
+ * returned or logged. Fails when the object is gone or is another one with the same name.
+ */
+export async function readRealConfiguration(deps: ActivityDeps, input: OpsInput): Promise<ProxySQLConfiguration> {
+  let obj: unknown;
+  try {
+    obj = await getCustom(deps.kube, { kind: 'ProxySQLOpsRequest', namespace: input.namespace, name: input.name });
+  } catch (e) {
+    if (isNotFound(e)) throw impossible(`ProxySQLOpsRequest ${input.name} no longer exists`);
+    throw e;
+  }
+  const ops = ProxySQLOpsRequestSchema.parse(obj);
+  if (ops.metadata.uid !== input.uid) throw impossible(`ProxySQLOpsRequest ${input.name} was replaced by another object`);
+  return (ops.spec.configuration ?? {}) as ProxySQLConfiguration;
+}
+
+export function proxysqlValidateActivities(deps: ActivityDeps) {
+  const { kube } = deps;
+  const missing = (input: OpsInput) => `spec.proxyRef: ProxySQL "${input.spec.proxyRef?.name ?? ''}" not found in namespace ${input.namespace}`;
+  return {
+    /** Checks a ProxySQL UpdateVersion request and plans it; changes nothing. */
+    async validateProxySQLUpdateVersion(input: OpsInput): Promise<ProxySQLUpdateValidation> {
+      const name = input.spec.proxyRef?.name ?? '';
+      const target = input.spec.updateVersion?.targetVersion;
+      if (!target) return { outcome: 'Failed', reason: 'spec.updateVersion.targetVersion is required' };
+      const db = await readProxySQL(deps, input.namespace, name);
+      if (!db) return { outcome: 'Failed', reason: missing(input) };
+      const catalog = async (v: string) => {
+        try {
+          return ProxySQLVersionSchema.parse(await getClusterCustom(kube, 'ProxySQLVersion', v));
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+      };
+      const current = await catalog(db.spec.version);
+      if (!current) return { outcome: 'Failed', reason: `the ProxySQL's current version ${db.spec.version} is not in the ProxySQLVersion catalog` };
+      const next = await catalog(target);
+      if (!next) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${target} is not in the ProxySQLVersion catalog` };
+      const verdict = judgeVersionChange(current.spec, next.spec, 'ProxySQLVersion');
+      if (verdict.outcome !== 'Proceed') return verdict;
+      return {
+        outcome: 'Proceed',
+        plan: {
+          database: name, statefulSet: name, currentVersion: current.spec.version, targetVersion: next.spec.version,
+          targetImage: next.spec.db.image, pods: proxysqlRolloutOrder(proxysqlMembers(db)),
+        },
+      };
+    },
+
+    /** Checks a ProxySQL Reconfigure request on its own (the ProxySQL, columns, values, passwords); changes nothing. */
+    async validateProxySQLReconfigure(input: OpsInput): Promise<ProxySQLReconfigureValidation> {
+      const name = input.spec.proxyRef?.name ?? '';
+      const db = await readProxySQL(deps, input.namespace, name);
+      if (!db) return { outcome: 'Failed', reason: missing(input) };
+      const cfg = await readRealConfiguration(deps, input);
+      const problems = configurationProblems(cfg);
+      if (problems.length) return { outcome: 'Failed', reason: problems.join('; ') };
+      return { outcome: 'Proceed', plan: { database: name, members: proxysqlMembers(db), summary: describeConfiguration(cfg) } };
+    },
+
+    /**
+     * Checks the request against the members' current config (run once the earlier operations on
+     * the ProxySQL are done): add of an existing user or rule, update/delete of a missing one,
+     * unknown variables. Returns the problems (empty: go ahead); changes nothing.
+     */
+    async checkProxySQLCurrentConfig(input: OpsInput): Promise<string[]> {
+      const name = input.spec.proxyRef?.name ?? '';
+      const cfg = await readRealConfiguration(deps, input);
+      const admin = await proxysqlAdmin(deps, input.namespace, name);
+      // The current config, from the first member that answers (the members agree, ProxySQL Cluster).
+      const errors: string[] = [];
+      for (const m of admin.members) {
+        let facts: Parameters<typeof liveProblems>[1];
+        try {
+          facts = await admin.withMember(m, async (c) => ({
+            users: new Set((await queryRows(c, 'SELECT username FROM runtime_mysql_users')).map((r) => String(r.username))),
+            rules: new Set((await queryRows(c, 'SELECT rule_id FROM runtime_mysql_query_rules')).map((r) => Number(r.rule_id))),
+            variables: new Set((await queryRows(c, 'SELECT variable_name FROM global_variables')).map((r) => String(r.variable_name))),
+          }));
+        } catch (e) {
+          errors.push(`${m}: ${errorText(e)}`);
+          continue;
+        }
+        return liveProblems(cfg, facts);
+      }
+      throw new Error(`no member of ProxySQL ${name} answers on its admin interface: ${errors.join('; ')}`);
+    },
+  };
+}
