@@ -4,6 +4,9 @@ import { databaseActivities } from './database.ts';
 import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
+import { singlestoreConfigActivities } from './singlestore-config.ts';
+import { singlestoreHealthActivities } from './singlestore-health.ts';
+import { singlestoreValidateActivities } from './singlestore-validate.ts';
 import { validateActivities } from './validate.ts';
 
 export function createActivities(deps: ActivityDeps) {
@@ -12,6 +15,9 @@ export function createActivities(deps: ActivityDeps) {
     ...databaseActivities(deps),
     ...podActivities(deps),
     ...postgresSyncActivities(deps),
+    ...singlestoreValidateActivities(deps),
+    ...singlestoreHealthActivities(deps),
+    ...singlestoreConfigActivities(deps),
     ...opsRequestActivities(deps),
   };
 }

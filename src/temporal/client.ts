@@ -24,6 +24,8 @@ export function workflowTypeFor(kind: OpsInput['kind'], type: string): string | 
   const table: Record<string, string> = {
     'PostgresOpsRequest/UpdateVersion': 'postgresUpdateVersion',
     'PostgresOpsRequest/Restart': 'postgresRestart',
+    'SingleStoreOpsRequest/UpdateVersion': 'singlestoreUpdateVersion',
+    'SingleStoreOpsRequest/Reconfigure': 'singlestoreReconfigure',
   };
   return table[`${kind}/${type}`];
 }

@@ -1,3 +1,5 @@
 // Every workflow the worker runs.
 export { postgresUpdateVersion } from './postgres-update-version.ts';
 export { postgresRestart } from './postgres-restart.ts';
+export { singlestoreUpdateVersion } from './singlestore-update-version.ts';
+export { singlestoreReconfigure } from './singlestore-reconfigure.ts';

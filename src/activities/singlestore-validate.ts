@@ -1,0 +1,136 @@
+// Validation of SingleStoreOpsRequests before anything changes (reads only): the database, the
+// catalog entries and the version judgement for UpdateVersion; for Reconfigure the topology fields,
+// the Secrets and files named, and every parameter against what the role's nodes report.
+import { SingleStoreVersionSchema } from '../api/catalog.ts';
+import type { SingleStore } from '../api/databases.ts';
+import type { ConfigurationSpec } from '../api/opsrequests.ts';
+import { valueProblem, type SdbParams } from '../engines/singlestore/config.ts';
+import { rolloutOrder, type SingleStorePod } from '../engines/singlestore/plan.ts';
+import { statefulSetName, type SingleStoreRole } from '../engines/singlestore/render.ts';
+import { judgeVersionChange } from '../engines/version-change.ts';
+import { isNotFound } from '../k8s/client.ts';
+import { getClusterCustom } from '../k8s/resources.ts';
+import type { OpsInput } from '../workflows/shared.ts';
+import type { ActivityDeps } from './deps.ts';
+import { roleConfigPlan, RequestProblem } from './singlestore-config.ts';
+import { readSingleStore, showVariables, singlestoreCredentials, withNode } from './singlestore-conn.ts';
+
+export interface SdbUpdatePlan {
+  database: string;
+  currentVersion: string;
+  targetVersion: string;
+  targetImage: string;
+  statefulSets: string[];
+  /** Leaves, then child aggregators, the master aggregator last. */
+  pods: SingleStorePod[];
+}
+
+export type SdbUpdateValidation = { outcome: 'Proceed'; plan: SdbUpdatePlan } | { outcome: 'Failed' | 'Skipped'; reason: string };
+
+export interface SdbRoleReconfigure {
+  role: SingleStoreRole;
+  statefulSet: string;
+  /** The role's Pods in rollout order (the master aggregator last). */
+  pods: string[];
+  restart: 'auto' | 'true' | 'false';
+  spec: ConfigurationSpec;
+  /** The role's merged custom config as validated. */
+  params: SdbParams;
+  changed: string[];
+  dropped: string[];
+}
+
+export interface SdbReconfigurePlan {
+  database: string;
+  /** Leaves first, then the aggregators. */
+  roles: SdbRoleReconfigure[];
+}
+
+export type SdbReconfigureValidation = { outcome: 'Proceed'; plan: SdbReconfigurePlan } | { outcome: 'Failed'; reason: string };
+
+type SdbConfiguration = { node?: ConfigurationSpec; aggregator?: ConfigurationSpec; leaf?: ConfigurationSpec };
+
+export function singlestoreValidateActivities({ kube }: ActivityDeps) {
+  async function database(input: OpsInput): Promise<SingleStore | string> {
+    const name = input.spec.databaseRef?.name ?? '';
+    return (await readSingleStore(kube, input.namespace, name)) ?? `spec.databaseRef: SingleStore "${name}" not found in namespace ${input.namespace}`;
+  }
+  const catalog = async (v: string) => {
+    try {
+      return SingleStoreVersionSchema.parse(await getClusterCustom(kube, 'SingleStoreVersion', v));
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  };
+
+  return {
+    /** Checks a SingleStore UpdateVersion request and plans it; changes nothing. */
+    async validateSingleStoreUpdateVersion(input: OpsInput): Promise<SdbUpdateValidation> {
+      const target = input.spec.updateVersion?.targetVersion;
+      if (!target) return { outcome: 'Failed', reason: 'spec.updateVersion.targetVersion is required' };
+      const db = await database(input);
+      if (typeof db === 'string') return { outcome: 'Failed', reason: db };
+      const current = await catalog(db.spec.version);
+      if (!current) return { outcome: 'Failed', reason: `the database's current version ${db.spec.version} is not in the SingleStoreVersion catalog` };
+      const next = await catalog(target);
+      if (!next) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${target} is not in the SingleStoreVersion catalog` };
+      const verdict = judgeVersionChange(current.spec, next.spec, 'SingleStoreVersion');
+      if (verdict.outcome !== 'Proceed') return verdict;
+      return {
+        outcome: 'Proceed',
+        plan: {
+          database: db.metadata.name ?? '',
+          currentVersion: current.spec.version,
+          targetVersion: next.spec.version,
+          targetImage: next.spec.db.image,
+          statefulSets: [statefulSetName(db, 'leaf'), statefulSetName(db, 'aggregator')],
+          pods: rolloutOrder(db),
+        },
+      };
+    },
+
+    /** Checks a SingleStore Reconfigure request (every parameter against the nodes) and plans it; changes nothing. */
+    async validateSingleStoreReconfigure(input: OpsInput): Promise<SdbReconfigureValidation> {
+      const db = await database(input);
+      if (typeof db === 'string') return { outcome: 'Failed', reason: db };
+      const dbName = db.metadata.name ?? '';
+      const cfg = (input.spec.configuration ?? {}) as SdbConfiguration;
+      if (cfg.node) {
+        return { outcome: 'Failed', reason: `spec.configuration.node: SingleStore ${dbName} has a topology (aggregator and leaf nodes); configure them with spec.configuration.aggregator and spec.configuration.leaf` };
+      }
+      const roles = (['leaf', 'aggregator'] as const).filter((r) => cfg[r]);
+      if (roles.length === 0) return { outcome: 'Failed', reason: 'spec.configuration: give spec.configuration.aggregator and/or spec.configuration.leaf' };
+      const cred = await singlestoreCredentials(kube, db);
+      const plans: SdbRoleReconfigure[] = [];
+      for (const role of roles) {
+        const spec = cfg[role] as ConfigurationSpec;
+        const field = `spec.configuration.${role}`;
+        if (!spec.configSecret && !spec.applyConfig && !spec.removeCustomConfig) {
+          return { outcome: 'Failed', reason: `${field}: nothing to change (give configSecret, applyConfig or removeCustomConfig)` };
+        }
+        let plan;
+        try {
+          plan = await roleConfigPlan(kube, db, role, spec);
+        } catch (e) {
+          if (e instanceof RequestProblem) return { outcome: 'Failed', reason: e.message };
+          throw e;
+        }
+        const pods = rolloutOrder(db, [role]).map((p) => p.pod);
+        // Every parameter must be a variable every node of the role knows, with a value of its type.
+        for (const pod of pods) {
+          const reported = await withNode(kube, input.namespace, pod, cred, (c) => showVariables(c));
+          for (const [name, value] of Object.entries(plan.params)) {
+            const problem = valueProblem(name, value, reported[name]);
+            if (problem) return { outcome: 'Failed', reason: `${plan.origin[name] ?? field}: ${problem} (SHOW VARIABLES on ${pod})` };
+          }
+        }
+        plans.push({
+          role, statefulSet: statefulSetName(db, role), pods, restart: spec.restart ?? 'auto', spec,
+          params: plan.params, changed: plan.changed, dropped: plan.dropped,
+        });
+      }
+      return { outcome: 'Proceed', plan: { database: dbName, roles: plans } };
+    },
+  };
+}
