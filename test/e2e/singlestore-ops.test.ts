@@ -133,15 +133,17 @@ describe('SingleStore UpdateVersion and Reconfigure end to end (watcher and work
     await healthy('sdb');
   });
 
-  it('Reconfigure leaf with applyConfig, restart auto: set online (no Pod replaced), read back on every leaf, persisted in the spec', async () => {
+  it('Reconfigure leaf with configSecret + applyConfig, restart auto: set online (no Pod replaced), read back on every leaf, persisted in the spec', async () => {
+    await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'leaf-conf' }, stringData: { 'sdb-config.cnf': 'max_connections = 444\nwait_timeout = 3600\n' } } });
     const before = await o.podUids('app.kubernetes.io/instance=sdb');
     await sdbops('sdb-leaf-online', {
       type: 'Reconfigure', databaseRef: { name: 'sdb' },
-      configuration: { leaf: { applyConfig: { 'sdb-apply.cnf': 'max_connections = 555\nwait_timeout = 3600\n' } } },
+      configuration: { leaf: { configSecret: { name: 'leaf-conf' }, applyConfig: { 'sdb-apply.cnf': 'max_connections = 555\n' } } },
     });
     const x = await successful('sdb-leaf-online');
     assert.deepEqual(await o.podUids('app.kubernetes.io/instance=sdb'), before, 'no Pod replaced');
     assert.match(getCondition(x.status?.conditions, 'ApplyConfig-leaf')?.message ?? '', /SET GLOBAL .*sdb-leaf-0: max_connections/);
+    // applyConfig wins over configSecret, parameter by parameter.
     for (const pod of leaves('sdb')) {
       assert.equal(await variable('sdb', pod, 'max_connections'), '555', pod);
       assert.equal(await variable('sdb', pod, 'wait_timeout'), '3600', pod);
@@ -154,6 +156,15 @@ describe('SingleStore UpdateVersion and Reconfigure end to end (watcher and work
     assert.equal(d.spec.topology.aggregator?.configSecret, undefined);
     const rendered = await core.readNamespacedSecret({ name: 'sdb-leaf-config', namespace: ns.name });
     assert.match(Buffer.from(rendered.data?.['opsflow.cnf'] ?? '', 'base64').toString(), /max_connections = 555\nwait_timeout = 3600\n/);
+    // A later restart keeps it (the server's config files win over what was set online at start).
+    const old = before['sdb-leaf-1'];
+    await core.deleteNamespacedPod({ name: 'sdb-leaf-1', namespace: ns.name });
+    await eventually('sdb-leaf-1 replaced and Ready', async () => {
+      const p = await core.readNamespacedPod({ name: 'sdb-leaf-1', namespace: ns.name }).catch(() => undefined);
+      return p && p.metadata?.uid !== old && isReady(p) ? p : undefined;
+    }, 60_000, 200);
+    assert.equal(await variable('sdb', 'sdb-leaf-1', 'max_connections'), '555');
+    await healthy('sdb');
   });
 
   it('Reconfigure aggregator with restart true: each aggregator replaced once (master last), leaves untouched, values from the rendered config after the restart', async () => {
@@ -176,6 +187,27 @@ describe('SingleStore UpdateVersion and Reconfigure end to end (watcher and work
     // The leaves keep their own config.
     for (const pod of leaves('sdb')) assert.equal(await variable('sdb', pod, 'max_connections'), '555', pod);
     await healthy('sdb');
+  });
+
+  it('Reconfigure leaf with removeCustomConfig: a dropped parameter rolls the leaves (restart auto); only the new config remains', async () => {
+    const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=sdb');
+    await sdbops('sdb-leaf-reset', {
+      type: 'Reconfigure', databaseRef: { name: 'sdb' },
+      configuration: { leaf: { removeCustomConfig: true, applyConfig: { 'sdb-apply.cnf': 'max_connections = 666\n' } } },
+    });
+    const x = await successful('sdb-leaf-reset');
+    await history.stop();
+    assert.match(getCondition(x.status?.conditions, 'PersistConfig-leaf')?.message ?? '', /dropped wait_timeout/);
+    for (const pod of leaves('sdb')) {
+      assert.equal(history.uids(pod).length, 2, `${pod} replaced exactly once`);
+      assert.equal(await variable('sdb', pod, 'max_connections'), '666', pod);
+    }
+    for (const pod of aggregators('sdb')) assert.equal(history.uids(pod).length, 1, `${pod} not replaced`);
+    const custom = await core.readNamespacedSecret({ name: 'sdb-leaf-custom-config', namespace: ns.name });
+    const text = Buffer.from(custom.data?.['custom.cnf'] ?? '', 'base64').toString();
+    assert.match(text, /^max_connections = 666$/m);
+    assert.doesNotMatch(text, /wait_timeout/);
+    await resumedAndReady('sdb');
   });
 
   const invalid: Array<{ name: string; spec: Record<string, unknown>; message: RegExp }> = [
