@@ -12,6 +12,7 @@ import { isNotFound } from '../k8s/client.ts';
 import { getClusterCustom } from '../k8s/resources.ts';
 import type { OpsInput } from '../workflows/shared.ts';
 import type { ActivityDeps } from './deps.ts';
+import { impossible } from './heartbeat.ts';
 import { roleConfigPlan, RequestProblem } from './singlestore-config.ts';
 import { readSingleStore, showVariables, singlestoreCredentials, withNode } from './singlestore-conn.ts';
 
@@ -36,6 +37,8 @@ export interface SdbRoleReconfigure {
   spec: ConfigurationSpec;
   /** The role's merged custom config as validated. */
   params: SdbParams;
+  /** The field (and file) each parameter comes from. */
+  origin: Record<string, string>;
   changed: string[];
   dropped: string[];
 }
@@ -90,7 +93,11 @@ export function singlestoreValidateActivities({ kube }: ActivityDeps) {
       };
     },
 
-    /** Checks a SingleStore Reconfigure request (every parameter against the nodes) and plans it; changes nothing. */
+    /**
+     * Checks a SingleStore Reconfigure request (fields, Secrets, files) and plans it; changes nothing.
+     * The parameters are checked against the nodes by checkSingleStoreParameters, once it is the
+     * request's turn (an earlier operation may change the version, and so the variables).
+     */
     async validateSingleStoreReconfigure(input: OpsInput): Promise<SdbReconfigureValidation> {
       const db = await database(input);
       if (typeof db === 'string') return { outcome: 'Failed', reason: db };
@@ -101,7 +108,6 @@ export function singlestoreValidateActivities({ kube }: ActivityDeps) {
       }
       const roles = (['leaf', 'aggregator'] as const).filter((r) => cfg[r]);
       if (roles.length === 0) return { outcome: 'Failed', reason: 'spec.configuration: give spec.configuration.aggregator and/or spec.configuration.leaf' };
-      const cred = await singlestoreCredentials(kube, db);
       const plans: SdbRoleReconfigure[] = [];
       for (const role of roles) {
         const spec = cfg[role] as ConfigurationSpec;
@@ -116,21 +122,34 @@ export function singlestoreValidateActivities({ kube }: ActivityDeps) {
           if (e instanceof RequestProblem) return { outcome: 'Failed', reason: e.message };
           throw e;
         }
-        const pods = rolloutOrder(db, [role]).map((p) => p.pod);
-        // Every parameter must be a variable every node of the role knows, with a value of its type.
-        for (const pod of pods) {
-          const reported = await withNode(kube, input.namespace, pod, cred, (c) => showVariables(c));
-          for (const [name, value] of Object.entries(plan.params)) {
-            const problem = valueProblem(name, value, reported[name]);
-            if (problem) return { outcome: 'Failed', reason: `${plan.origin[name] ?? field}: ${problem} (SHOW VARIABLES on ${pod})` };
-          }
-        }
         plans.push({
-          role, statefulSet: statefulSetName(db, role), pods, restart: spec.restart ?? 'auto', spec,
-          params: plan.params, changed: plan.changed, dropped: plan.dropped,
+          role, statefulSet: statefulSetName(db, role), pods: rolloutOrder(db, [role]).map((p) => p.pod), restart: spec.restart ?? 'auto', spec,
+          params: plan.params, origin: plan.origin, changed: plan.changed, dropped: plan.dropped,
         });
       }
       return { outcome: 'Proceed', plan: { database: dbName, roles: plans } };
+    },
+
+    /**
+     * Every parameter must be a variable every node of its role reports (SHOW VARIABLES), with a value
+     * of its type; fails (non-retryable) naming the field and file of the first one that is not.
+     */
+    async checkSingleStoreParameters(namespace: string, database: string, roles: Array<Pick<SdbRoleReconfigure, 'role' | 'pods' | 'params' | 'origin'>>): Promise<string> {
+      const db = await readSingleStore(kube, namespace, database);
+      if (!db) throw impossible(`spec.databaseRef: SingleStore "${database}" not found in namespace ${namespace}`);
+      const cred = await singlestoreCredentials(kube, db);
+      let checked = 0;
+      for (const r of roles) {
+        for (const pod of r.pods) {
+          const reported = await withNode(kube, namespace, pod, cred, (c) => showVariables(c));
+          for (const [name, value] of Object.entries(r.params)) {
+            const problem = valueProblem(name, value, reported[name]);
+            if (problem) throw impossible(`${r.origin[name] ?? `spec.configuration.${r.role}`}: ${problem} (SHOW VARIABLES on ${pod})`, 'InvalidConfiguration');
+            checked++;
+          }
+        }
+      }
+      return `${checked} parameter value(s) checked against SHOW VARIABLES on ${roles.flatMap((r) => r.pods).join(', ')}`;
     },
   };
 }

@@ -1,5 +1,6 @@
-// SingleStore Reconfigure (KubeDB shape: spec.configuration.{aggregator,leaf}): validate every
-// parameter against the nodes (no change) → wait for its turn → pause → per role, leaves first:
+// SingleStore Reconfigure (KubeDB shape: spec.configuration.{aggregator,leaf}): validate the request
+// (no change) → wait for its turn → check every parameter against the nodes' SHOW VARIABLES (still no
+// change) → pause → per role, leaves first:
 // persist the merged custom config in the database spec (so any later restart keeps it) → apply it
 // online with SET GLOBAL (restart auto/false) or roll the role's Pods (restart true, a parameter
 // dropped, or one that cannot be set online; the master aggregator last) → read it back on every
@@ -7,6 +8,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { OpsInput, OpsResult } from './shared.ts';
 import { admit, conclude, rollSingleStorePod, singlestoreOps, whilePaused } from './singlestore-steps.ts';
+import { errorMessage } from './tracker.ts';
 
 const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
 
@@ -20,12 +22,18 @@ export async function singlestoreReconfigure(input: OpsInput): Promise<OpsResult
   if (v.outcome !== 'Proceed') return ops.finish(v.outcome, v.reason);
   const plan = v.plan;
   const rolls = (r: (typeof plan.roles)[number]) => r.restart === 'true' || (r.restart === 'auto' && r.dropped.length > 0);
-  t.plan(['WaitForTurn', 'PauseDatabase', ...plan.roles.flatMap((r) => [
+  t.plan(['WaitForTurn', 'ValidateParameters', 'PauseDatabase', ...plan.roles.flatMap((r) => [
     `PersistConfig-${r.role}`, ...(rolls(r) ? r.pods.map((p) => `RestartPod-${p}`) : [`ApplyConfig-${r.role}`]), `VerifyConfig-${r.role}`,
   ]), 'ResumeDatabase']);
 
   const refused = await admit(ops);
   if (refused) return refused;
+  // Against the nodes as they are now that it is this request's turn; still before any change.
+  try {
+    await t.step('ValidateParameters', () => short.checkSingleStoreParameters(input.namespace, dbRef.name, plan.roles.map(({ role, pods, params, origin }) => ({ role, pods, params, origin }))));
+  } catch (e) {
+    return ops.finish('Failed', errorMessage(e));
+  }
   await t.setPhase('Progressing', `reconfiguring the ${plan.roles.map((r) => r.role).join(' and ')} nodes of ${dbRef.name}`);
 
   const notes: string[] = [];
