@@ -8,6 +8,9 @@ import { postgresSyncActivities } from './postgres-sync.ts';
 import { proxysqlConfigActivities } from './proxysql-config.ts';
 import { proxysqlSyncActivities } from './proxysql-sync.ts';
 import { proxysqlValidateActivities } from './proxysql-validate.ts';
+import { singlestoreConfigActivities } from './singlestore-config.ts';
+import { singlestoreHealthActivities } from './singlestore-health.ts';
+import { singlestoreValidateActivities } from './singlestore-validate.ts';
 import { validateActivities } from './validate.ts';
 
 export function createActivities(deps: ActivityDeps) {
@@ -17,6 +20,9 @@ export function createActivities(deps: ActivityDeps) {
     ...podActivities(deps),
     ...postgresSyncActivities(deps),
     ...postgresConfigActivities(deps),
+    ...singlestoreValidateActivities(deps),
+    ...singlestoreHealthActivities(deps),
+    ...singlestoreConfigActivities(deps),
     ...opsRequestActivities(deps),
     ...proxysqlValidateActivities(deps),
     ...proxysqlSyncActivities(deps),

@@ -5,7 +5,7 @@ import { PostgresVersionSchema, ProxySQLVersionSchema, SingleStoreVersionSchema 
 import { PostgresSchema, ProxySQLSchema, SingleStoreSchema, type Database, type Postgres, type ProxySQL, type SingleStore } from '../api/databases.ts';
 import type { Rendered } from './common.ts';
 import { desiredParams, renderPostgres } from './postgres/render.ts';
-import { renderSingleStore, statefulSetName } from './singlestore/render.ts';
+import { customConfigRef, renderSingleStore, statefulSetName } from './singlestore/render.ts';
 import { renderProxySQL } from './proxysql/render.ts';
 
 export interface RenderInput {
@@ -13,6 +13,8 @@ export interface RenderInput {
   userConfig: Record<string, string> | undefined;
   /** Container scripts shipped with the database (Postgres' bootstrap). */
   scripts: Record<string, string>;
+  /** The data of every Secret configSecretRefs names, by Secret name. */
+  secrets?: Record<string, Record<string, string>>;
 }
 
 export interface Provisioning {
@@ -23,6 +25,8 @@ export interface Provisioning {
   username: string;
   render(db: Database, version: z.infer<typeof PostgresVersionSchema>, input: RenderInput): Rendered;
   statefulSets(db: Database): string[];
+  /** Further config Secrets the rendering reads (with the field naming each), beside spec.configSecret. */
+  configSecretRefs?(db: Database): Array<{ field: string; name: string }>;
   /** Role label per Pod name, for the Pods that exist. */
   podRole(db: Database, podName: string): string;
 }
@@ -40,8 +44,9 @@ export const provisionings: Provisioning[] = [
   {
     kind: 'SingleStore', versionKind: 'SingleStoreVersion', schema: SingleStoreSchema as z.ZodType<Database>, versionSchema: SingleStoreVersionSchema as unknown as typeof PostgresVersionSchema,
     username: 'root',
-    render: (db, v, input) => renderSingleStore(db as SingleStore, { ...v, kind: 'SingleStoreVersion' }, input.userConfig ?? {}),
+    render: (db, v, input) => renderSingleStore(db as SingleStore, { ...v, kind: 'SingleStoreVersion' }, input.secrets ?? {}),
     statefulSets: (db) => [statefulSetName(db as SingleStore, 'aggregator'), statefulSetName(db as SingleStore, 'leaf')],
+    configSecretRefs: (db) => (['aggregator', 'leaf'] as const).flatMap((r) => customConfigRef(db as SingleStore, r) ?? []),
     podRole: (db, pod) => (pod === `${statefulSetName(db as SingleStore, 'aggregator')}-0` ? 'master-aggregator' : pod.includes('-aggregator-') ? 'aggregator' : 'leaf'),
   },
   {

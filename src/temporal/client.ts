@@ -27,6 +27,8 @@ export function workflowTypeFor(kind: OpsInput['kind'], type: string): string | 
     'PostgresOpsRequest/Reconfigure': 'postgresReconfigure',
     'ProxySQLOpsRequest/UpdateVersion': 'proxysqlUpdateVersion',
     'ProxySQLOpsRequest/Reconfigure': 'proxysqlReconfigure',
+    'SingleStoreOpsRequest/UpdateVersion': 'singlestoreUpdateVersion',
+    'SingleStoreOpsRequest/Reconfigure': 'singlestoreReconfigure',
   };
   return table[`${kind}/${type}`];
 }

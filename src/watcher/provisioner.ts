@@ -173,11 +173,22 @@ export class Provisioner {
         return;
       }
     }
+    const secrets: Record<string, Record<string, string>> = {};
+    for (const ref of p.configSecretRefs?.(db) ?? []) {
+      try {
+        secrets[ref.name] ??= decodeSecret((await kube.core.readNamespacedSecret({ name: ref.name, namespace: key.namespace })).data);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        await write({ configError: `${ref.field}: Secret "${ref.name}" not found` });
+        return;
+      }
+    }
     let objects;
     try {
-      objects = p.render(db, version, { userConfig, scripts: this.o.scripts });
+      objects = p.render(db, version, { userConfig, scripts: this.o.scripts, secrets });
     } catch (e) {
-      await write({ configError: `spec.configSecret: ${e instanceof Error ? e.message : String(e)}` });
+      const msg = e instanceof Error ? e.message : String(e);
+      await write({ configError: msg.startsWith('spec.') ? msg : `spec.configSecret: ${msg}` });
       return;
     }
     await this.ensureAuthSecret(p, db);

@@ -4,3 +4,5 @@ export { postgresRestart } from './postgres-restart.ts';
 export { postgresReconfigure } from './postgres-reconfigure.ts';
 export { proxysqlUpdateVersion } from './proxysql-update-version.ts';
 export { proxysqlReconfigure } from './proxysql-reconfigure.ts';
+export { singlestoreUpdateVersion } from './singlestore-update-version.ts';
+export { singlestoreReconfigure } from './singlestore-reconfigure.ts';

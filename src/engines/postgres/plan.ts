@@ -1,28 +1,6 @@
-// Postgres UpdateVersion planning (pure): is the target allowed, is it a major upgrade, and in
-// which order are the Pods rolled.
-import type { VersionSpec } from '../../api/catalog.ts';
-import { compareVersions, majorOf, satisfies } from '../../api/semver.ts';
-
-export type VersionVerdict =
-  | { outcome: 'Proceed'; major: boolean }
-  | { outcome: 'Skipped'; reason: string }
-  | { outcome: 'Failed'; reason: string };
-
-/** Checks a target against the current version's catalog entry (updateConstraints, downgrade, deprecation). */
-export function judgeVersionChange(current: VersionSpec, target: VersionSpec, catalogKind: string): VersionVerdict {
-  const from = current.version;
-  const to = target.version;
-  if (compareVersions(from, to) === 0) return { outcome: 'Skipped', reason: `the database already runs version ${to}` };
-  if (compareVersions(to, from) < 0) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${to} is older than the current version ${from}; downgrades are not allowed` };
-  if (target.deprecated) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${catalogKind} ${to} is deprecated` };
-  const allow = current.updateConstraints?.allowlist;
-  if (allow && allow.length > 0 && !allow.some((r) => satisfies(to, r))) {
-    return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${to} is not allowed by ${catalogKind} ${from} updateConstraints.allowlist [${allow.join('; ')}]` };
-  }
-  const deny = current.updateConstraints?.denylist?.find((r) => satisfies(to, r));
-  if (deny) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${to} is denied by ${catalogKind} ${from} updateConstraints.denylist "${deny}"` };
-  return { outcome: 'Proceed', major: majorOf(to) !== majorOf(from) };
-}
+// Postgres UpdateVersion planning (pure): is the target allowed (the engine-agnostic judgement in
+// ../version-change.ts), is it a major upgrade, and in which order are the Pods rolled.
+export { judgeVersionChange, type VersionVerdict } from '../version-change.ts';
 
 /**
  * Pod order. Minor: standbys first (highest ordinal first), the primary last, so the primary
