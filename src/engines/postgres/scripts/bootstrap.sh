@@ -326,7 +326,26 @@ fi
 
 sync_config "$PGDATA"
 args=(-D "$PGDATA" -c "listen_addresses=$POD_IP" -c "port=$PGPORT" -c "unix_socket_directories=$RUN_DIR" -c "cluster_name=$POD_NAME")
+# A hot standby refuses to start when one of these is lower than the primary's value recorded in its
+# pg_control (e.g. the primary restarted first with a lowered max_connections and this standby has
+# not replayed that yet). Like Patroni, start it with the recorded value until it has caught up.
+standby_limits() {
+  local ctl line key param want have
+  ctl="$(pg_controldata -D "$PGDATA" 2>/dev/null)" || return 0
+  for line in "max_connections:max_connections" "max_worker_processes:max_worker_processes" \
+    "max_wal_senders:max_wal_senders" "max_prepared_xacts:max_prepared_transactions" "max_locks_per_xact:max_locks_per_transaction"; do
+    key="${line%%:*}" param="${line#*:}"
+    want="$(printf '%s\n' "$ctl" | sed -n "s/^${key} setting: *\([0-9][0-9]*\)$/\1/p")"
+    have="$(postgres -D "$PGDATA" -C "$param" 2>/dev/null)" || continue
+    if [ -n "$want" ] && [[ "$have" =~ ^[0-9]+$ ]] && [ "$want" -gt "$have" ]; then
+      log "standby: $param $have is lower than the primary's $want in pg_control; starting with $want until the primary's new value is replayed"
+      args+=(-c "$param=$want")
+    fi
+  done
+}
+
 if [ "$ROLE" = standby ]; then
+  standby_limits
   touch "$PGDATA/standby.signal"
   # On the command line so it beats postgresql.auto.conf; it names the passfile, not the password.
   args+=(-c "primary_conninfo=$PRIMARY_CONNINFO")
