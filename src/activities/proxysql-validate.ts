@@ -1,15 +1,14 @@
 // Validation of ProxySQL OpsRequests before anything changes (reads only): the ProxySQL, the
 // catalog for UpdateVersion; for Reconfigure the request itself (with the real passwords, read from
 // the OpsRequest here and never returned) and the members' current config.
-import { ProxySQLVersionSchema } from '../api/catalog.ts';
 import { ProxySQLOpsRequestSchema } from '../api/opsrequests.ts';
 import { configurationProblems, describeConfiguration, liveProblems, type ProxySQLConfiguration } from '../engines/proxysql/config.ts';
 import { proxysqlMembers, proxysqlRolloutOrder } from '../engines/proxysql/plan.ts';
-import { judgeVersionChange } from '../engines/postgres/plan.ts';
 import { isNotFound } from '../k8s/client.ts';
-import { getClusterCustom, getCustom } from '../k8s/resources.ts';
+import { getCustom } from '../k8s/resources.ts';
 import type { OpsInput } from '../workflows/shared.ts';
 import type { ActivityDeps } from './deps.ts';
+import { judgeCatalogUpdate } from './version-catalog.ts';
 import { impossible } from './heartbeat.ts';
 import { errorText, proxysqlAdmin, queryRows, readProxySQL } from './proxysql-admin.ts';
 
@@ -57,29 +56,16 @@ export function proxysqlValidateActivities(deps: ActivityDeps) {
     /** Checks a ProxySQL UpdateVersion request and plans it; changes nothing. */
     async validateProxySQLUpdateVersion(input: OpsInput): Promise<ProxySQLUpdateValidation> {
       const name = input.spec.proxyRef?.name ?? '';
-      const target = input.spec.updateVersion?.targetVersion;
-      if (!target) return { outcome: 'Failed', reason: 'spec.updateVersion.targetVersion is required' };
       const db = await readProxySQL(deps, input.namespace, name);
       if (!db) return { outcome: 'Failed', reason: missing(input) };
-      const catalog = async (v: string) => {
-        try {
-          return ProxySQLVersionSchema.parse(await getClusterCustom(kube, 'ProxySQLVersion', v));
-        } catch (e) {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        }
-      };
-      const current = await catalog(db.spec.version);
-      if (!current) return { outcome: 'Failed', reason: `the ProxySQL's current version ${db.spec.version} is not in the ProxySQLVersion catalog` };
-      const next = await catalog(target);
-      if (!next) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${target} is not in the ProxySQLVersion catalog` };
-      const verdict = judgeVersionChange(current.spec, next.spec, 'ProxySQLVersion');
+      const verdict = await judgeCatalogUpdate(kube, 'ProxySQLVersion', db.spec.version, input.spec.updateVersion?.targetVersion);
       if (verdict.outcome !== 'Proceed') return verdict;
+      const { current, next } = verdict;
       return {
         outcome: 'Proceed',
         plan: {
-          database: name, statefulSet: name, currentVersion: current.spec.version, targetVersion: next.spec.version,
-          targetImage: next.spec.db.image, pods: proxysqlRolloutOrder(proxysqlMembers(db)),
+          database: name, statefulSet: name, currentVersion: current.version, targetVersion: next.version,
+          targetImage: next.db.image, pods: proxysqlRolloutOrder(proxysqlMembers(db)),
         },
       };
     },

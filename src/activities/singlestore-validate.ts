@@ -1,17 +1,14 @@
 // Validation of SingleStoreOpsRequests before anything changes (reads only): the database, the
 // catalog entries and the version judgement for UpdateVersion; for Reconfigure the topology fields,
 // the Secrets and files named, and every parameter against what the role's nodes report.
-import { SingleStoreVersionSchema } from '../api/catalog.ts';
 import type { SingleStore } from '../api/databases.ts';
 import type { ConfigurationSpec } from '../api/opsrequests.ts';
 import { valueProblem, type SdbParams } from '../engines/singlestore/config.ts';
 import { rolloutOrder, type SingleStorePod } from '../engines/singlestore/plan.ts';
 import { statefulSetName, type SingleStoreRole } from '../engines/singlestore/render.ts';
-import { judgeVersionChange } from '../engines/version-change.ts';
-import { isNotFound } from '../k8s/client.ts';
-import { getClusterCustom } from '../k8s/resources.ts';
 import type { OpsInput } from '../workflows/shared.ts';
 import type { ActivityDeps } from './deps.ts';
+import { judgeCatalogUpdate } from './version-catalog.ts';
 import { impossible } from './heartbeat.ts';
 import { roleConfigPlan, RequestProblem } from './singlestore-config.ts';
 import { readSingleStore, showVariables, singlestoreCredentials, withNode } from './singlestore-conn.ts';
@@ -58,35 +55,21 @@ export function singlestoreValidateActivities({ kube }: ActivityDeps) {
     const name = input.spec.databaseRef?.name ?? '';
     return (await readSingleStore(kube, input.namespace, name)) ?? `spec.databaseRef: SingleStore "${name}" not found in namespace ${input.namespace}`;
   }
-  const catalog = async (v: string) => {
-    try {
-      return SingleStoreVersionSchema.parse(await getClusterCustom(kube, 'SingleStoreVersion', v));
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
-  };
-
   return {
     /** Checks a SingleStore UpdateVersion request and plans it; changes nothing. */
     async validateSingleStoreUpdateVersion(input: OpsInput): Promise<SdbUpdateValidation> {
-      const target = input.spec.updateVersion?.targetVersion;
-      if (!target) return { outcome: 'Failed', reason: 'spec.updateVersion.targetVersion is required' };
       const db = await database(input);
       if (typeof db === 'string') return { outcome: 'Failed', reason: db };
-      const current = await catalog(db.spec.version);
-      if (!current) return { outcome: 'Failed', reason: `the database's current version ${db.spec.version} is not in the SingleStoreVersion catalog` };
-      const next = await catalog(target);
-      if (!next) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${target} is not in the SingleStoreVersion catalog` };
-      const verdict = judgeVersionChange(current.spec, next.spec, 'SingleStoreVersion');
+      const verdict = await judgeCatalogUpdate(kube, 'SingleStoreVersion', db.spec.version, input.spec.updateVersion?.targetVersion);
       if (verdict.outcome !== 'Proceed') return verdict;
+      const { current, next } = verdict;
       return {
         outcome: 'Proceed',
         plan: {
           database: db.metadata.name ?? '',
-          currentVersion: current.spec.version,
-          targetVersion: next.spec.version,
-          targetImage: next.spec.db.image,
+          currentVersion: current.version,
+          targetVersion: next.version,
+          targetImage: next.db.image,
           statefulSets: [statefulSetName(db, 'leaf'), statefulSetName(db, 'aggregator')],
           pods: rolloutOrder(db),
         },

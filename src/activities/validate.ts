@@ -1,12 +1,12 @@
 // Validation before anything changes: the database, the catalog entries, the constraints. Reads only.
-import { PostgresVersionSchema } from '../api/catalog.ts';
 import { PostgresSchema, type Postgres } from '../api/databases.ts';
-import { judgeVersionChange, rolloutOrder } from '../engines/postgres/plan.ts';
+import { rolloutOrder } from '../engines/postgres/plan.ts';
 import { podNames, primaryPodName } from '../engines/postgres/render.ts';
 import { isNotFound } from '../k8s/client.ts';
-import { getClusterCustom, getCustom } from '../k8s/resources.ts';
+import { getCustom } from '../k8s/resources.ts';
 import type { OpsInput } from '../workflows/shared.ts';
 import type { ActivityDeps } from './deps.ts';
+import { judgeCatalogUpdate } from './version-catalog.ts';
 
 export interface UpdatePlan {
   database: string;
@@ -71,34 +71,21 @@ export function validateActivities({ kube }: ActivityDeps) {
     /** Checks a Postgres UpdateVersion request and plans it; changes nothing. */
     async validatePostgresUpdateVersion(input: OpsInput): Promise<Validation> {
       const dbName = input.spec.databaseRef?.name ?? '';
-      const target = input.spec.updateVersion?.targetVersion;
-      if (!target) return { outcome: 'Failed', reason: 'spec.updateVersion.targetVersion is required' };
       const db = await readPostgres(input);
       if (typeof db === 'string') return { outcome: 'Failed', reason: db };
-      const catalog = async (v: string) => {
-        try {
-          return PostgresVersionSchema.parse(await getClusterCustom(kube, 'PostgresVersion', v));
-        } catch (e) {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        }
-      };
-      const current = await catalog(db.spec.version);
-      if (!current) return { outcome: 'Failed', reason: `the database's current version ${db.spec.version} is not in the PostgresVersion catalog` };
-      const next = await catalog(target);
-      if (!next) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${target} is not in the PostgresVersion catalog` };
-      const verdict = judgeVersionChange(current.spec, next.spec, 'PostgresVersion');
+      const verdict = await judgeCatalogUpdate(kube, 'PostgresVersion', db.spec.version, input.spec.updateVersion?.targetVersion);
       if (verdict.outcome !== 'Proceed') return verdict;
+      const { current, next } = verdict;
       const primary = primaryPodName(db);
       return {
         outcome: 'Proceed',
         plan: {
           database: dbName,
           statefulSet: dbName,
-          currentVersion: current.spec.version,
-          targetVersion: next.spec.version,
-          currentImage: current.spec.db.image,
-          targetImage: next.spec.db.image,
+          currentVersion: current.version,
+          targetVersion: next.version,
+          currentImage: current.db.image,
+          targetImage: next.db.image,
           major: verdict.major,
           primary,
           pods: rolloutOrder(podNames(db), primary, verdict.major),

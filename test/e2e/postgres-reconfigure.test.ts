@@ -58,12 +58,7 @@ describe('Postgres Reconfigure end to end (KubeDB examples, real Postgres)', fun
     return docs.find((d) => d.kind === 'PostgresOpsRequest')?.metadata.name ?? '';
   }
 
-  async function finished(name: string) {
-    return eventually(`${name} finished`, async () => {
-      const x = await o.ops(name);
-      return ['Successful', 'Failed', 'Skipped'].includes(x.status?.phase ?? '') ? x : undefined;
-    }, 600_000, 1000);
-  }
+  const finished = (name: string) => o.finished('PostgresOpsRequest', name);
 
   async function show(param: string): Promise<string[]> {
     return Promise.all(members.map(async (m) => (await pgQuery<Record<string, string>>(ns.name, DB, m, `SHOW ${param}`))[0]?.[param] ?? ''));

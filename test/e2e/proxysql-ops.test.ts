@@ -38,15 +38,8 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
   const prx = (name: string) => o.get<DatabaseStatus>('ProxySQL', name);
   const ops = (name: string) => o.get<OpsRequestStatus>('ProxySQLOpsRequest', name);
   const prxops = (name: string, spec: Record<string, unknown>) => apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'ProxySQLOpsRequest', metadata: { name }, spec });
-  const finished = (name: string) => eventually(`${name} finished`, async () => {
-    const x = await ops(name);
-    return ['Successful', 'Failed', 'Skipped'].includes(x.status?.phase ?? '') ? x : undefined;
-  }, 300_000, 500);
-  const successful = async (name: string) => {
-    const x = await finished(name);
-    assert.equal(x.status?.phase, 'Successful', `${name}: ${x.status?.message} ${JSON.stringify(x.status?.conditions?.filter((c) => c.status !== 'True'))}`);
-    return x;
-  };
+  const finished = (name: string) => o.finished('ProxySQLOpsRequest', name, 300_000);
+  const successful = (name: string) => o.successful('ProxySQLOpsRequest', name, 300_000);
   const readyAndResumed = (db: string) => eventually(`${db} Ready and resumed`, async () => {
     const d = await prx(db);
     return d.status?.phase === 'Ready' && getCondition(d.status.conditions, 'Paused')?.status !== 'True' && !d.metadata.annotations?.['opsflow.dev/pause-requested'] ? d : undefined;

@@ -56,15 +56,8 @@ describe('SingleStore UpdateVersion and Reconfigure end to end (watcher and work
   const db = async (name: string) => (await o.get<DatabaseStatus>('SingleStore', name)) as unknown as SdbObj;
   const ops = (name: string) => o.get<OpsRequestStatus>('SingleStoreOpsRequest', name);
   const sdbops = (name: string, spec: Record<string, unknown>) => apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'SingleStoreOpsRequest', metadata: { name }, spec });
-  const finished = (name: string) => eventually(`${name} finished`, async () => {
-    const x = await ops(name);
-    return ['Successful', 'Failed', 'Skipped'].includes(x.status?.phase ?? '') ? x : undefined;
-  }, 300_000, 500);
-  const successful = async (name: string) => {
-    const x = await finished(name);
-    assert.equal(x.status?.phase, 'Successful', `${x.status?.message} ${JSON.stringify(x.status?.conditions?.filter((c) => c.status !== 'True'))}`);
-    return x;
-  };
+  const finished = (name: string) => o.finished('SingleStoreOpsRequest', name, 300_000);
+  const successful = (name: string) => o.successful('SingleStoreOpsRequest', name, 300_000);
   const creds = async (name: string) => {
     const s = await core.readNamespacedSecret({ name: `${name}-auth`, namespace: ns.name });
     const dec = (k: string) => Buffer.from(s.data?.[k] ?? '', 'base64').toString();

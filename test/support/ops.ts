@@ -1,4 +1,5 @@
 // Helpers for ops tests: create databases and OpsRequests, read them back, build workflow inputs.
+import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION, type DatabaseStatus } from '../../src/api/common.ts';
 import type { OpsRequestStatus } from '../../src/api/opsrequests.ts';
@@ -33,6 +34,17 @@ export function objects(namespace: string) {
     pgops: async (name: string, spec: Record<string, unknown>): Promise<OpsInput> => {
       const o = await self.create('PostgresOpsRequest', name, spec);
       return { kind: 'PostgresOpsRequest', namespace, name, uid: o.metadata.uid, spec: o.spec as OpsInput['spec'] };
+    },
+    /** Waits until an OpsRequest of any kind ends (Successful, Failed or Skipped) and returns it. */
+    finished: (kind: string, name: string, timeoutMs = 600_000) => eventually(`${kind} ${name} finished`, async () => {
+      const x = await self.get<OpsRequestStatus>(kind, name);
+      return ['Successful', 'Failed', 'Skipped'].includes(x.status?.phase ?? '') ? x : undefined;
+    }, timeoutMs, 500),
+    /** Waits for the end and asserts Successful (the message and unfinished steps explain a failure). */
+    successful: async (kind: string, name: string, timeoutMs?: number) => {
+      const x = await self.finished(kind, name, timeoutMs);
+      assert.equal(x.status?.phase, 'Successful', `${name}: ${x.status?.message} ${JSON.stringify(x.status?.conditions?.filter((c) => c.status !== 'True'))}`);
+      return x;
     },
     podUids: async (labelSelector: string) => Object.fromEntries((await clients().core.listNamespacedPod({ namespace, labelSelector })).items
       .filter((p) => !p.metadata?.deletionTimestamp).map((p) => [p.metadata?.name ?? '', p.metadata?.uid ?? ''])),

@@ -1,6 +1,5 @@
-// Postgres UpdateVersion planning (pure): is the target allowed (the engine-agnostic judgement in
-// ../version-change.ts), is it a major upgrade, and in which order are the Pods rolled.
-export { judgeVersionChange, type VersionVerdict } from '../version-change.ts';
+// Postgres rollout planning (pure): in which order the Pods are rolled. Whether a target version is
+// allowed is the engine-agnostic judgement in ../version-change.ts.
 
 /**
  * Pod order. Minor: standbys first (highest ordinal first), the primary last, so the primary
