@@ -70,6 +70,7 @@ export async function admit(ops: OpsContext): Promise<OpsResult | undefined> {
   await t.step('WaitForTurn', () => long.waitForTurn(input.kind, dbRef, opsRef),
     (w) => (w.length ? `waited for ${w.join(', ')}` : 'no other operation on this database'));
   if ((input.spec.apply ?? 'IfReady') === 'IfReady') {
+    t.planBefore('DatabaseReady', 'PauseDatabase');
     try {
       await t.step('DatabaseReady', () => long.checkDatabaseReady(dbRef, false), () => `${dbRef.name} is Ready`);
     } catch (e) {

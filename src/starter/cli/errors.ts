@@ -21,8 +21,10 @@ export const EXIT = {
 export const target: { server?: string } = {};
 
 export class CliError extends Error {
-  constructor(message: string, readonly code: number) {
+  readonly code: number;
+  constructor(message: string, code: number) {
     super(message);
+    this.code = code;
   }
 }
 
