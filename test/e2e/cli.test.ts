@@ -196,14 +196,27 @@ describe('opsflow CLI end to end (bin/opsflow.js as a child process)', function 
     assert.equal(w.code, 0, show(w));
     ops = await o.ops('rty-up');
     assert.equal(ops.status?.phase, 'Successful', ops.status?.message);
-    assert.match(getCondition(ops.status?.conditions, 'RestartPod-rty-1')?.message ?? '', /already done/);
     assert.deepEqual(history.uids('rty-1'), standby, 'rty-1 was not replaced again');
+    assert.match(getCondition(ops.status?.conditions, 'RestartPod-rty-1')?.message ?? '', /already done/);
     const [v] = await pgQuery<{ server_version: string }>(ns.name, 'rty', 'rty-0', 'SHOW server_version');
     assert.match(v?.server_version ?? '', /^16\.14/);
     assert.equal(getCondition((await o.db('rty')).status?.conditions, 'Paused')?.status, 'False');
     await history.stop();
     const again = await cli('retry', 'rty-up');
     assert.equal(again.code, 5, `a Successful run cannot be retried: ${show(again)}`);
+  });
+
+  it('status with the worker down: the steps come from the OpsRequest conditions', async () => {
+    await worker.stop();
+    try {
+      const r = await cli('status', 'cli-up');
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /Phase: +Successful/);
+      assert.match(r.stdout, /from the OpsRequest conditions/);
+      assert.match(r.stdout, /\[x\] RestartPod-cli-0/);
+    } finally {
+      worker = startOpsflowProcess('worker', { temporalAddress: cliEnv.TEMPORAL_ADDRESS ?? '', taskQueue: cliEnv.OPSFLOW_TASK_QUEUE ?? '', namespace: ns.name }, 'worker-2');
+    }
   });
 
   it('bad inputs: one clear line and the documented exit code; nothing created', async () => {
