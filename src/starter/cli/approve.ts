@@ -9,13 +9,13 @@ import { parse } from './args.ts';
 import { CliError, EXIT } from './errors.ts';
 import { workflowIdOf } from './progress.ts';
 import { resolveOps } from './refs.ts';
+import { usages } from './usage.ts';
 
-export const usage = 'opsflow approve <name | pgops/<name>> [--by <who>] [-n ns]';
 
 export async function approve(argv: string[]): Promise<number> {
-  const a = parse<{ by?: string }>(argv, { by: { type: 'string' } }, usage);
+  const a = parse<{ by?: string }>(argv, { by: { type: 'string' } }, usages.approve);
   if (!a) return EXIT.ok;
-  if (a.positionals.length !== 1) throw new CliError(`expected one OpsRequest\nusage: ${usage}`, EXIT.usage);
+  if (a.positionals.length !== 1) throw new CliError(`expected one OpsRequest\nusage: ${usages.approve}`, EXIT.usage);
   const ctx = a.ctx();
   const ops = await resolveOps(ctx, a.positionals[0]);
   const phase = ops.status?.phase ?? 'Pending';

@@ -6,13 +6,13 @@ import { parse } from './args.ts';
 import { CliError, EXIT } from './errors.ts';
 import { workflowIdOf } from './progress.ts';
 import { resolveOps, type OpsObject } from './refs.ts';
+import { usages } from './usage.ts';
 
-export const usage = 'opsflow cancel <name | pgops/<name>> [-n ns]';
 
 export async function cancel(argv: string[]): Promise<number> {
-  const a = parse(argv, {}, usage);
+  const a = parse(argv, {}, usages.cancel);
   if (!a) return EXIT.ok;
-  if (a.positionals.length !== 1) throw new CliError(`expected one OpsRequest\nusage: ${usage}`, EXIT.usage);
+  if (a.positionals.length !== 1) throw new CliError(`expected one OpsRequest\nusage: ${usages.cancel}`, EXIT.usage);
   const ctx = a.ctx();
   const ops = await resolveOps(ctx, a.positionals[0]);
   const client = await ctx.temporal();

@@ -5,13 +5,13 @@ import { EXIT } from './errors.ts';
 import { opsJson, printJson } from './output.ts';
 import { databaseOf, opsKindList, type OpsObject } from './refs.ts';
 import { renderTable } from './render.ts';
+import { usages } from './usage.ts';
 
-export const usage = 'opsflow list [-A | -n ns] [--phase <phase>] [--database <name>] [--type <type>] [-o json]';
 
 export async function list(argv: string[]): Promise<number> {
   const a = parse<{ 'all-namespaces'?: boolean; phase?: string; database?: string; type?: string }>(argv, {
     'all-namespaces': { type: 'boolean', short: 'A' }, phase: { type: 'string' }, database: { type: 'string' }, type: { type: 'string' },
-  }, usage);
+  }, usages.list);
   if (!a) return EXIT.ok;
   const ctx = a.ctx();
   const ns = a.values['all-namespaces'] ? undefined : ctx.namespace;

@@ -1,26 +1,21 @@
-// `opsflow`: the command line for OpsRequests. Dispatches to one file per command; every error ends
-// as one line on stderr with a documented exit code (errors.ts EXIT).
-import { approve, usage as approveUsage } from './approve.ts';
-import { cancel, usage as cancelUsage } from './cancel.ts';
+// `opsflow`: the command line for OpsRequests. Dispatches to one file per command (loaded only when
+// run, so --help is quick); every error ends as one line on stderr with a documented exit code
+// (errors.ts EXIT).
 import { CliError, EXIT, target, toCliError } from './errors.ts';
-import { list, usage as listUsage } from './list.ts';
-import { plan, usage as planUsage } from './plan.ts';
-import { restart, usage as restartUsage } from './restart.ts';
-import { retry, usage as retryUsage } from './retry.ts';
-import { status, usage as statusUsage } from './status.ts';
-import { submit, usage as submitUsage } from './submit.ts';
-import { updateVersion, usage as updateVersionUsage } from './update-version.ts';
+import { usages } from './usage.ts';
 
-const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string; about: string }> = {
-  submit: { run: submit, usage: submitUsage, about: 'validate an OpsRequest file, create it and start its run' },
-  'update-version': { run: updateVersion, usage: updateVersionUsage, about: 'update a database to another version' },
-  restart: { run: restart, usage: restartUsage, about: 'rolling restart of a database' },
-  plan: { run: plan, usage: planUsage, about: 'dry run: the steps and Pod order, nothing changed' },
-  status: { run: status, usage: statusUsage, about: 'phase, steps, durations and the Web UI link of one OpsRequest' },
-  list: { run: list, usage: listUsage, about: 'OpsRequests of every kind, filtered' },
-  approve: { run: approve, usage: approveUsage, about: 'approve a run waiting for approval' },
-  cancel: { run: cancel, usage: cancelUsage, about: 'cancel a run (the database is resumed; the OpsRequest ends Failed)' },
-  retry: { run: retry, usage: retryUsage, about: 'start a Failed run again from its first unfinished step' },
+type Run = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { load: () => Promise<Run>; usage: string; about: string }> = {
+  submit: { load: async () => (await import('./submit.ts')).submit, usage: usages.submit, about: 'validate an OpsRequest file, create it and start its run' },
+  'update-version': { load: async () => (await import('./update-version.ts')).updateVersion, usage: usages.updateVersion, about: 'update a database to another version' },
+  restart: { load: async () => (await import('./restart.ts')).restart, usage: usages.restart, about: 'rolling restart of a database' },
+  plan: { load: async () => (await import('./plan.ts')).plan, usage: usages.plan, about: 'dry run: the steps and Pod order, nothing changed' },
+  status: { load: async () => (await import('./status.ts')).status, usage: usages.status, about: 'phase, steps, durations and the Web UI link of one OpsRequest' },
+  list: { load: async () => (await import('./list.ts')).list, usage: usages.list, about: 'OpsRequests of every kind, filtered' },
+  approve: { load: async () => (await import('./approve.ts')).approve, usage: usages.approve, about: 'approve a run waiting for approval' },
+  cancel: { load: async () => (await import('./cancel.ts')).cancel, usage: usages.cancel, about: 'cancel a run (the database is resumed; the OpsRequest ends Failed)' },
+  retry: { load: async () => (await import('./retry.ts')).retry, usage: usages.retry, about: 'start a Failed run again from its first unfinished step' },
 };
 
 function help(): string {
@@ -45,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const cmd = commands[name];
   if (!cmd) throw new CliError(`unknown command ${name} (opsflow --help lists them)`, EXIT.usage);
-  return cmd.run(rest);
+  return (await cmd.load())(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -6,11 +6,11 @@ import { readOpsFile } from './opsfile.ts';
 import { printJson } from './output.ts';
 import { dryRun } from './planner.ts';
 import { databaseOf, dbKindOfOps, requireDatabase } from './refs.ts';
+import { usages } from './usage.ts';
 
-export const usage = 'opsflow plan -f <file> [-n ns] [-o json]';
 
 export async function plan(argv: string[]): Promise<number> {
-  const a = parse<{ filename?: string }>(argv, { filename: { type: 'string', short: 'f' } }, usage);
+  const a = parse<{ filename?: string }>(argv, { filename: { type: 'string', short: 'f' } }, usages.plan);
   if (!a) return EXIT.ok;
   const doc = readOpsFile(a.values.filename);
   const ctx = a.ctx();

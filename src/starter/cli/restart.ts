@@ -5,13 +5,13 @@ import { CliError, EXIT } from './errors.ts';
 import { dbKinds, parseDbRef } from './refs.ts';
 import { announceAndMaybeWait } from './submit.ts';
 import { commonOpsFlags, opsSpecFlags, type OpsSpecFlags } from './spec-flags.ts';
+import { usages } from './usage.ts';
 
-export const usage = 'opsflow restart <postgres|singlestore|proxysql>/<name> [--wait] [--approval Required] [--timeout 10m] [-n ns] [-o json]';
 
 export async function restart(argv: string[]): Promise<number> {
-  const a = parse<{ wait?: boolean } & OpsSpecFlags>(argv, { wait: { type: 'boolean' }, ...commonOpsFlags }, usage);
+  const a = parse<{ wait?: boolean } & OpsSpecFlags>(argv, { wait: { type: 'boolean' }, ...commonOpsFlags }, usages.restart);
   if (!a) return EXIT.ok;
-  if (a.positionals.length !== 1) throw new CliError(`expected one database, e.g. postgres/mydb\nusage: ${usage}`, EXIT.usage);
+  if (a.positionals.length !== 1) throw new CliError(`expected one database, e.g. postgres/mydb\nusage: ${usages.restart}`, EXIT.usage);
   const db = parseDbRef(a.positionals[0]);
   const ctx = a.ctx();
   const info = dbKinds[db.kind];

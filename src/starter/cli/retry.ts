@@ -12,13 +12,13 @@ import { parse } from './args.ts';
 import { CliError, EXIT } from './errors.ts';
 import { workflowIdOf } from './progress.ts';
 import { resolveOps, type OpsObject } from './refs.ts';
+import { usages } from './usage.ts';
 
-export const usage = 'opsflow retry <name | pgops/<name>> [-n ns] [-o json]';
 
 export async function retry(argv: string[]): Promise<number> {
-  const a = parse(argv, {}, usage);
+  const a = parse(argv, {}, usages.retry);
   if (!a) return EXIT.ok;
-  if (a.positionals.length !== 1) throw new CliError(`expected one OpsRequest\nusage: ${usage}`, EXIT.usage);
+  if (a.positionals.length !== 1) throw new CliError(`expected one OpsRequest\nusage: ${usages.retry}`, EXIT.usage);
   const ctx = a.ctx();
   const ops = await resolveOps(ctx, a.positionals[0]);
   const phase = ops.status?.phase ?? 'Pending';

@@ -7,13 +7,13 @@ import { opsJson, printJson } from './output.ts';
 import { readRun } from './progress.ts';
 import { resolveOps } from './refs.ts';
 import { renderStatus } from './render.ts';
+import { usages } from './usage.ts';
 
-export const usage = 'opsflow status <name | pgops/<name>> [--watch] [-n ns] [-o json]';
 
 export async function status(argv: string[]): Promise<number> {
-  const a = parse<{ watch?: boolean }>(argv, { watch: { type: 'boolean', short: 'w' } }, usage);
+  const a = parse<{ watch?: boolean }>(argv, { watch: { type: 'boolean', short: 'w' } }, usages.status);
   if (!a) return EXIT.ok;
-  if (a.positionals.length !== 1) throw new CliError(`expected one OpsRequest\nusage: ${usage}`, EXIT.usage);
+  if (a.positionals.length !== 1) throw new CliError(`expected one OpsRequest\nusage: ${usages.status}`, EXIT.usage);
   const ctx = a.ctx();
   const ops = await resolveOps(ctx, a.positionals[0]);
   if (a.values.watch) {

@@ -8,11 +8,11 @@ import { readOpsFile } from './opsfile.ts';
 import { opsJson, printJson } from './output.ts';
 import type { OpsObject } from './refs.ts';
 import { describeTarget, renderStatus } from './render.ts';
+import { usages } from './usage.ts';
 
-export const usage = 'opsflow submit -f <file> [--wait] [-n ns] [-o json]';
 
 export async function submit(argv: string[]): Promise<number> {
-  const a = parse<{ filename?: string; wait?: boolean }>(argv, { filename: { type: 'string', short: 'f' }, wait: { type: 'boolean' } }, usage);
+  const a = parse<{ filename?: string; wait?: boolean }>(argv, { filename: { type: 'string', short: 'f' }, wait: { type: 'boolean' } }, usages.submit);
   if (!a) return EXIT.ok;
   const doc = readOpsFile(a.values.filename);
   const ctx = a.ctx();

@@ -5,15 +5,15 @@ import { CliError, EXIT } from './errors.ts';
 import { dbKinds, parseDbRef } from './refs.ts';
 import { announceAndMaybeWait } from './submit.ts';
 import { commonOpsFlags, opsSpecFlags, type OpsSpecFlags } from './spec-flags.ts';
+import { usages } from './usage.ts';
 
-export const usage = 'opsflow update-version <postgres|singlestore|proxysql>/<name> --to <version> [--wait] [--approval Required] [--timeout 10m] [-n ns] [-o json]';
 
 export async function updateVersion(argv: string[]): Promise<number> {
-  const a = parse<{ to?: string; wait?: boolean } & OpsSpecFlags>(argv, { to: { type: 'string' }, wait: { type: 'boolean' }, ...commonOpsFlags }, usage);
+  const a = parse<{ to?: string; wait?: boolean } & OpsSpecFlags>(argv, { to: { type: 'string' }, wait: { type: 'boolean' }, ...commonOpsFlags }, usages.updateVersion);
   if (!a) return EXIT.ok;
-  if (a.positionals.length !== 1) throw new CliError(`expected one database, e.g. postgres/mydb\nusage: ${usage}`, EXIT.usage);
+  if (a.positionals.length !== 1) throw new CliError(`expected one database, e.g. postgres/mydb\nusage: ${usages.updateVersion}`, EXIT.usage);
   const db = parseDbRef(a.positionals[0]);
-  if (!a.values.to) throw new CliError(`--to: the target version is required\nusage: ${usage}`, EXIT.usage);
+  if (!a.values.to) throw new CliError(`--to: the target version is required\nusage: ${usages.updateVersion}`, EXIT.usage);
   const ctx = a.ctx();
   const info = dbKinds[db.kind];
   const { ops, run } = await createAndStart(ctx, {
