@@ -152,6 +152,20 @@ describe('opsflow CLI end to end (bin/opsflow.js as a child process)', function 
     assert.equal(getCondition((await o.ops(name)).status?.conditions, 'Approval')?.message, 'approved by bob');
   });
 
+  it('cancel while waiting for approval: Failed, nothing changed', async () => {
+    const before = await o.podUids('app.kubernetes.io/instance=cli');
+    const r = await cli('restart', 'postgres/cli', '--approval', 'Required', '-o', 'json');
+    assert.equal(r.code, 0, show(r));
+    const name = (JSON.parse(r.stdout) as { name: string }).name;
+    await phaseIs(name, 'WaitingForApproval');
+    const c = await cli('cancel', name);
+    assert.equal(c.code, 0, show(c));
+    const ops = await o.ops(name);
+    assert.equal(ops.status?.phase, 'Failed');
+    assert.match(ops.status?.message ?? '', /cancelled while waiting for approval/);
+    assert.deepEqual(await o.podUids('app.kubernetes.io/instance=cli'), before);
+  });
+
   it('cancel mid-run: the run resumes the database and the OpsRequest ends Failed, saying it was cancelled', async () => {
     const unblock = await blockPodCreation('cxl-1');
     try {
