@@ -114,8 +114,13 @@ export class OpsWatcher {
     // kubectl users approve by annotating: forwarded as the approve signal while the run waits for it.
     const approvedBy = ops.metadata?.annotations?.[APPROVED_BY_ANNOTATION];
     if (approvedBy && ops.status?.phase === 'WaitingForApproval') {
-      await this.o.client.workflow.getHandle(run.id).signal(approveSignal, { by: approvedBy });
-      log.info('approval forwarded to the run', { by: approvedBy });
+      try {
+        await this.o.client.workflow.getHandle(run.id).signal(approveSignal, { by: approvedBy });
+        log.info('approval forwarded to the run', { by: approvedBy });
+      } catch (e) {
+        // A run closed from outside (e.g. terminated in the Web UI) cannot be approved any more.
+        if ((e as { name?: string }).name !== 'WorkflowNotFoundError') throw e;
+      }
     }
   }
 
