@@ -116,7 +116,8 @@ export function podActivities({ kube, pollMs = 200 }: ActivityDeps) {
         if (crash) throw ApplicationFailure.nonRetryable(`Pod ${podName} does not start: ${crash}`, 'PodCrashLooping');
         return isReady(p) ? p : undefined;
       }, pollMs, () => ({ pod: podName, oldUid }));
-      return { pod: podName, replaced: true, oldUid, newUid: ready.metadata?.uid, seconds: (Date.now() - started) / 1000 };
+      // A Pod already on the target but not Ready yet was only waited for, not replaced.
+      return { pod: podName, replaced: ready.metadata?.uid !== pod?.metadata?.uid, oldUid, newUid: ready.metadata?.uid, seconds: (Date.now() - started) / 1000 };
     },
   };
 }

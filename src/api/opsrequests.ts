@@ -38,6 +38,7 @@ const commonSpec = {
   timeout: DurationSchema.optional().meta({ description: 'Bound on each step of the operation' }),
   apply: z.enum(['IfReady', 'Always']).default('IfReady'),
   maxRetries: z.number().int().min(0).max(100).optional(),
+  approval: z.enum(['Required', 'Automatic']).default('Automatic').meta({ description: 'Required: the run waits in WaitingForApproval until approved (opsflow approve, or the annotation opsflow.dev/approved-by)' }),
   updateVersion: UpdateVersionSpecSchema.optional(),
 };
 

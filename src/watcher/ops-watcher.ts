@@ -3,6 +3,7 @@
 // deleting an OpsRequest cancels its run (the run still resumes the database) before it goes away.
 import type { Client } from '@temporalio/client';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { APPROVED_BY_ANNOTATION } from '../api/approval.ts';
 import { API_VERSION, GROUP, VERSION } from '../api/common.ts';
 import { kindInfo } from '../api/kinds.ts';
 import { terminalPhases, type OpsRequestStatus } from '../api/opsrequests.ts';
@@ -16,7 +17,7 @@ import type { Logger } from '../logger.ts';
 import { workflowIdFor } from '../temporal/ids.ts';
 import { startOpsWorkflow, workflowTypeFor } from '../temporal/client.ts';
 import { opsInputFrom } from '../temporal/input.ts';
-import type { OpsInput } from '../workflows/shared.ts';
+import { approveSignal, type OpsInput } from '../workflows/shared.ts';
 
 export const FINALIZER = 'opsflow.dev/workflow';
 export const opsKinds: OpsInput['kind'][] = ['PostgresOpsRequest', 'SingleStoreOpsRequest', 'ProxySQLOpsRequest'];
@@ -109,6 +110,17 @@ export class OpsWatcher {
     if (ops.status?.workflow?.id !== run.id || ops.status.workflow.runId !== run.runId) {
       await updateStatus<Ops, OpsRequestStatus>(this.o.kube, ref, (cur) => cur.metadata?.uid === uid
         ? { ...cur.status, phase: cur.status?.phase ?? 'Pending', workflow: { id: run.id, runId: run.runId, url: run.url } } : undefined);
+    }
+    // kubectl users approve by annotating: forwarded as the approve signal while the run waits for it.
+    const approvedBy = ops.metadata?.annotations?.[APPROVED_BY_ANNOTATION];
+    if (approvedBy && ops.status?.phase === 'WaitingForApproval') {
+      try {
+        await this.o.client.workflow.getHandle(run.id).signal(approveSignal, { by: approvedBy });
+        log.info('approval forwarded to the run', { by: approvedBy });
+      } catch (e) {
+        // A run closed from outside (e.g. terminated in the Web UI) cannot be approved any more.
+        if ((e as { name?: string }).name !== 'WorkflowNotFoundError') throw e;
+      }
     }
   }
 

@@ -1,10 +1,10 @@
 // Steps every ops workflow shares, whatever the engine: activity option sets, the admission (one
 // operation per database, readiness), the paused section with resume on every exit path, the
 // conclusion, and rolling one Pod with an engine check after it.
-import { CancellationScope, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { DbRef } from '../activities/database.ts';
-import { databaseNameOf, type OpsInput, type OpsResult } from './shared.ts';
+import { approveSignal, databaseNameOf, type OpsInput, type OpsResult } from './shared.ts';
 import { errorMessage, Tracker } from './tracker.ts';
 
 function options(input: OpsInput, long: boolean): ActivityOptions {
@@ -35,12 +35,42 @@ export function opsContext(input: OpsInput, dbKind: DbRef['kind']) {
   };
 }
 
-/** WaitForTurn, then (spec.apply IfReady) DatabaseReady. Returns a Failed result when not admitted. */
+/**
+ * spec.approval Required: phase WaitingForApproval and an Approval step until the approve signal
+ * names who approved. Runs without it issue no command here (their histories replay unchanged).
+ */
+async function awaitApproval(ops: OpsContext): Promise<void> {
+  const { t } = ops;
+  let approvedBy: string | undefined;
+  setHandler(approveSignal, ({ by }) => {
+    approvedBy ??= by || 'unknown';
+  });
+  t.planBefore('Approval', 'WaitForTurn');
+  await t.mark('Approval', 'Running', 'waiting for approval (opsflow approve, or the annotation opsflow.dev/approved-by)');
+  await t.setPhase('WaitingForApproval', `waiting for approval: opsflow approve ${ops.input.name} -n ${ops.input.namespace}`);
+  try {
+    await condition(() => approvedBy !== undefined);
+  } catch (e) {
+    if (isCancellation(e)) {
+      await CancellationScope.nonCancellable(async () => {
+        await t.mark('Approval', 'Failed', 'cancelled before approval');
+        await t.setPhase('Failed', 'cancelled while waiting for approval; nothing was changed');
+      });
+    }
+    throw e;
+  }
+  await t.mark('Approval', 'Succeeded', `approved by ${approvedBy}`);
+  await t.setPhase('Pending', `approved by ${approvedBy}`);
+}
+
+/** (spec.approval Required) Approval, WaitForTurn, then (spec.apply IfReady) DatabaseReady. Returns a Failed result when not admitted. */
 export async function admit(ops: OpsContext): Promise<OpsResult | undefined> {
   const { t, long, input, dbRef, opsRef } = ops;
+  if (input.spec.approval === 'Required') await awaitApproval(ops);
   await t.step('WaitForTurn', () => long.waitForTurn(input.kind, dbRef, opsRef),
     (w) => (w.length ? `waited for ${w.join(', ')}` : 'no other operation on this database'));
   if ((input.spec.apply ?? 'IfReady') === 'IfReady') {
+    t.planBefore('DatabaseReady', 'PauseDatabase');
     try {
       await t.step('DatabaseReady', () => long.checkDatabaseReady(dbRef, false), () => `${dbRef.name} is Ready`);
     } catch (e) {

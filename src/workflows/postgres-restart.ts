@@ -3,6 +3,7 @@
 // restarts a Pod twice) → sync check → resume.
 import type { OpsInput, OpsResult } from './shared.ts';
 import { admit, conclude, postgresOps, rollPostgresPod, whilePaused } from './postgres-steps.ts';
+import { postgresRestartSteps } from './plans.ts';
 
 export async function postgresRestart(input: OpsInput): Promise<OpsResult> {
   const ops = postgresOps(input);
@@ -12,7 +13,7 @@ export async function postgresRestart(input: OpsInput): Promise<OpsResult> {
     (r) => (r.outcome === 'Proceed' ? `restart ${r.plan.pods.join(', ')}` : r.reason));
   if (v.outcome !== 'Proceed') return ops.finish(v.outcome, v.reason);
   const plan = v.plan;
-  t.plan(['WaitForTurn', 'PauseDatabase', ...plan.pods.map((p) => `RestartPod-${p}`), 'ResumeDatabase']);
+  t.plan(postgresRestartSteps(plan));
   const refused = await admit(ops);
   if (refused) return refused;
   await t.setPhase('Progressing', `restarting ${dbRef.name}`);

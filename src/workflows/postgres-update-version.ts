@@ -3,6 +3,7 @@
 // Resume runs on every exit path; a major upgrade that fails on the primary is rolled back.
 import type { OpsInput, OpsResult } from './shared.ts';
 import { admit, conclude, postgresOps, rollPostgresPod, whilePaused } from './postgres-steps.ts';
+import { postgresUpdateVersionSteps } from './plans.ts';
 
 const COPY_SCRIPT = '/opt/opsflow/scripts/copy-old-binaries.sh';
 
@@ -15,8 +16,7 @@ export async function postgresUpdateVersion(input: OpsInput): Promise<OpsResult>
     (r) => (r.outcome === 'Proceed' ? `${r.plan.currentVersion} → ${r.plan.targetVersion}${r.plan.major ? ' (major)' : ''}` : r.reason));
   if (v.outcome !== 'Proceed') return ops.finish(v.outcome, v.reason);
   const plan = v.plan;
-  const rolls = plan.pods.map((p) => `RestartPod-${p}`);
-  t.plan(['WaitForTurn', 'PauseDatabase', 'UpdateStatefulSet', ...(plan.major ? [rolls[0] ?? '', 'CopiedOldBinaries', ...rolls.slice(1)] : rolls), 'UpdateDatabase', 'ResumeDatabase']);
+  t.plan(postgresUpdateVersionSteps(plan));
 
   const refused = await admit(ops);
   if (refused) return refused;

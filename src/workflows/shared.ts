@@ -1,6 +1,6 @@
 // Definitions shared by workflows, activities, the watcher and the CLI: workflow inputs, the plan
 // and its steps, queries and signals. Types and pure helpers only (safe inside the workflow sandbox).
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export type StepState = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped';
 
@@ -35,6 +35,8 @@ export interface OpsInput {
     timeout?: string;
     apply?: 'IfReady' | 'Always';
     maxRetries?: number;
+    /** Required: the run waits (phase WaitingForApproval) for the approve signal before its first change. */
+    approval?: 'Required' | 'Automatic';
     updateVersion?: { targetVersion: string };
     configuration?: unknown;
   };
@@ -46,5 +48,11 @@ export interface OpsResult {
 }
 
 export const progressQuery = defineQuery<Progress>('progress');
+
+/** Who approved a run whose spec.approval is Required (sent by `opsflow approve` or the watcher). */
+export interface Approval {
+  by: string;
+}
+export const approveSignal = defineSignal<[Approval]>('approve');
 
 export const databaseNameOf = (input: OpsInput): string => input.spec.databaseRef?.name ?? input.spec.proxyRef?.name ?? '';

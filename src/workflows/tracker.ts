@@ -47,6 +47,13 @@ export class Tracker {
     for (const name of names) if (!this.steps.some((s) => s.name === name)) this.steps.push({ name, state: 'Pending' });
   }
 
+  /** Declares one step right before another one (or at the end when that one is not planned). */
+  planBefore(name: string, before: string): void {
+    if (this.steps.some((s) => s.name === name)) return;
+    const i = this.steps.findIndex((s) => s.name === before);
+    this.steps.splice(i < 0 ? this.steps.length : i, 0, { name, state: 'Pending' });
+  }
+
   async setPhase(phase: OpsPhase, message: string): Promise<void> {
     this.phase = phase;
     this.message = message;
