@@ -22,7 +22,12 @@ try {
   log.error((e as Error).message);
   process.exit(2);
 }
-installRuntime(log, config.metrics.address);
+try {
+  installRuntime(log, config.metrics.address);
+} catch (e) {
+  log.error(`OPSFLOW_METRICS_ADDRESS: cannot serve metrics on ${config.metrics.address}: ${(e as Error).message}`);
+  process.exit(2);
+}
 const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
 const worker = await Worker.create({
   connection,

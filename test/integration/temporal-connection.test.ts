@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect as netConnect, type AddressInfo } from 'node:net';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
@@ -55,6 +55,19 @@ describe('Temporal connection options (real processes, real mTLS)', function () 
         assert.match(line.msg ?? '', new RegExp(`${variable}: `), text);
         assert.ok(!text.includes('k-secret-1234'), 'the API key is never printed');
       }
+    }
+  });
+
+  it('a worker whose metrics port is taken exits non-zero naming OPSFLOW_METRICS_ADDRESS', async () => {
+    const busy = createNetServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    try {
+      const log = join(dir, 'worker-metrics-busy.log');
+      const code = await run('worker', { TEMPORAL_ADDRESS: temporalAddress(), OPSFLOW_METRICS_ADDRESS: `127.0.0.1:${(busy.address() as AddressInfo).port}` }, log);
+      assert.equal(code, 2, readFileSync(log, 'utf8'));
+      assert.match(readFileSync(log, 'utf8'), /"level":"error","msg":"OPSFLOW_METRICS_ADDRESS: cannot serve metrics on 127\.0\.0\.1:\d+: .*in use/);
+    } finally {
+      busy.close();
     }
   });
 
