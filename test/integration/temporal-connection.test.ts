@@ -126,7 +126,7 @@ describe('Temporal connection options (real processes, real mTLS)', function () 
     it('the worker process connects with mTLS from its environment', async () => {
       const before = handshakes.length;
       const log = join(dir, 'worker-mtls.log');
-      const child = spawnOpsflow('worker', { ...tlsEnv(), OPSFLOW_TASK_QUEUE: uniqueTaskQueue('mtls'), OPSFLOW_METRICS_ADDRESS: '127.0.0.1:0' }, log);
+      const child = spawnOpsflow('worker', { ...tlsEnv(), OPSFLOW_TASK_QUEUE: uniqueTaskQueue('mtls') }, log);
       try {
         const started = await eventually('the worker started over mTLS', async () => {
           if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${readFileSync(log, 'utf8')}`);
