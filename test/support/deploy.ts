@@ -12,7 +12,7 @@ export const serviceAccount = (sa: 'opsflow-watcher' | 'opsflow-worker') => `sys
 
 /** Applies the namespace, ServiceAccounts and RBAC of k8s/deploy, unchanged. */
 export async function installDeployRbac(): Promise<void> {
-  for (const f of ['namespace.yaml', 'serviceaccounts.yaml', 'rbac.yaml']) await kubectl(['apply', '-f', join(deployDir, f)]);
+  for (const f of ['namespace.yaml', 'serviceaccounts.yaml', 'rbac.yaml']) await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(deployDir, f)]);
 }
 
 /** Applies k8s/deploy/database-namespace.yaml for another namespace than the examples' `demo`. */
