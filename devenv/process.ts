@@ -95,8 +95,10 @@ export function spawnOpsflow(which: 'worker' | 'watcher', env: Record<string, st
     mkdirSync(dirname(logFile), { recursive: true });
     out = openSync(logFile, 'a');
   }
+  // Several workers run side by side here (tests, bench, other checkouts): each serves its metrics on
+  // an ephemeral port unless told otherwise, so none fails on a taken 9464.
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoDir, 'src', which, 'main.ts')], {
-    cwd: repoDir, stdio: ['ignore', out, out], env: { ...process.env, ...env },
+    cwd: repoDir, stdio: ['ignore', out, out], env: { ...process.env, OPSFLOW_METRICS_ADDRESS: process.env.OPSFLOW_METRICS_ADDRESS ?? '127.0.0.1:0', ...env },
   });
   if (typeof out === 'number') closeSync(out);
   return child;

@@ -2,8 +2,8 @@
 // Usage: node --import tsx scripts/export-history.ts <workflowId> <name>
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.ts';
+import { connectClient } from '../src/temporal/client.ts';
 
 const [workflowId, name] = process.argv.slice(2);
 if (!workflowId || !name) {
@@ -11,7 +11,7 @@ if (!workflowId || !name) {
   process.exit(2);
 }
 const config = loadConfig();
-const client = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace });
+const client = await connectClient(config.temporal);
 const handle = client.workflow.getHandle(workflowId);
 const desc = await handle.describe();
 const history = await handle.fetchHistory();

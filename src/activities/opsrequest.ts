@@ -48,7 +48,7 @@ export function opsRequestActivities({ kube, log }: ActivityDeps) {
         type,
         regarding: { apiVersion: API_VERSION, kind: ref.kind, name: ref.name, namespace: ref.namespace, uid: ref.uid },
       },
-    }).catch((e: unknown) => log.warn('could not record an Event', { opsRequest: ref.name, error: apiErrorMessage(e) }));
+    }).catch((e: unknown) => log.warn('could not record an Event', { opsRequest: `${ref.namespace}/${ref.name}`, error: apiErrorMessage(e) }));
   }
 
   return {

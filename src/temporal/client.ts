@@ -5,10 +5,11 @@ import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } 
 import type { Config } from '../config.ts';
 import type { OpsInput } from '../workflows/shared.ts';
 import { databaseNameOf } from '../workflows/shared.ts';
+import { temporalConnectionOptions } from './connection.ts';
 import { workflowIdFor, workflowUrl } from './ids.ts';
 
 export async function connectClient(cfg: Config['temporal']): Promise<Client> {
-  const connection = await Connection.connect({ address: cfg.address });
+  const connection = await Connection.connect(temporalConnectionOptions(cfg));
   return new Client({ connection, namespace: cfg.namespace });
 }
 

@@ -15,3 +15,9 @@ export function workflowUrl(uiUrl: string, namespace: string, workflowId: string
   const base = `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${runId}/history` : base;
 }
+
+/** The OpsRequest (namespace/name) a workflow id names, or undefined for another workflow id. */
+export function opsRequestOfWorkflowId(workflowId: string): string | undefined {
+  const m = /^[a-z]+opsrequest\/([^/]+)\/([^/]+)\/[^/]+$/.exec(workflowId);
+  return m ? `${m[1]}/${m[2]}` : undefined;
+}

@@ -5,11 +5,18 @@ import { loadPostgresScripts } from '../engines/postgres/scripts.ts';
 import { makeKube } from '../k8s/client.ts';
 import { createLogger } from '../logger.ts';
 import { connectClient } from '../temporal/client.ts';
+import { describeConnection } from '../temporal/connection.ts';
 import { OpsWatcher } from './ops-watcher.ts';
 import { Provisioner } from './provisioner.ts';
 
 const log = createLogger({ component: 'watcher' });
-const config = loadConfig();
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  log.error((e as Error).message);
+  process.exit(2);
+}
 const kube = makeKube();
 const namespace = process.env.OPSFLOW_WATCH_NAMESPACE;
 const provisioner = new Provisioner({ kube, log, scripts: loadPostgresScripts(), resyncMs: config.resyncMs, namespace });
@@ -17,7 +24,7 @@ const client = await connectClient(config.temporal);
 const ops = new OpsWatcher({ kube, client, temporal: config.temporal, log, resyncMs: config.resyncMs, namespace });
 await provisioner.start();
 await ops.start();
-log.info('watcher ready', { temporal: config.temporal.address, taskQueue: config.temporal.taskQueue });
+log.info('watcher ready', { ...describeConnection(config.temporal), taskQueue: config.temporal.taskQueue });
 
 let stopping = false;
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {

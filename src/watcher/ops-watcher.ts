@@ -36,11 +36,12 @@ export interface OpsWatcherOptions {
 export class OpsWatcher {
   private readonly queue: WorkQueue;
   private readonly informers: Array<ResilientInformer<KubernetesObject>> = [];
+  private readonly workflowIds = new Map<string, string>();
 
   constructor(private readonly o: OpsWatcherOptions) {
     this.queue = new WorkQueue((k) => this.reconcile(k).catch((e: unknown) => { if (!isNotFound(e)) throw e; }), 8, (k, e) => {
       // Conflicts are normal when two watchers (or the provisioner) write at once: retried quietly.
-      (isConflict(e) ? o.log.debug : o.log.warn)('opsrequest reconcile failed; retrying', { key: k, error: apiErrorMessage(e) });
+      (isConflict(e) ? o.log.debug : o.log.warn)('opsrequest reconcile failed; retrying', { ...this.logFields(k), error: apiErrorMessage(e) });
     });
   }
 
@@ -65,6 +66,13 @@ export class OpsWatcher {
     this.o.log.info('opsrequest watcher started', { kinds: opsKinds });
   }
 
+  /** Every log line about an OpsRequest names it (namespace/name) and, once known, its workflow id. */
+  private logFields(key: string): Record<string, string> {
+    const [kind = '', namespace = '', name = ''] = key.split('/');
+    const workflowId = this.workflowIds.get(key);
+    return { opsRequest: `${namespace}/${name}`, kind, ...(workflowId ? { workflowId } : {}) };
+  }
+
   async stop(): Promise<void> {
     this.queue.stop();
     await Promise.all(this.informers.map((i) => i.stop()));
@@ -77,13 +85,17 @@ export class OpsWatcher {
     try {
       ops = await getCustom<Ops>(this.o.kube, ref);
     } catch (e) {
-      if (isNotFound(e)) return;
+      if (isNotFound(e)) {
+        this.workflowIds.delete(key);
+        return;
+      }
       throw e;
     }
     const uid = ops.metadata?.uid ?? '';
-    const log = this.o.log.child({ opsRequest: `${namespace}/${name}`, kind });
     const finalizers = ops.metadata?.finalizers ?? [];
     const input = opsInputFrom(kind as OpsInput['kind'], ops);
+    this.workflowIds.set(key, workflowIdFor(input));
+    const log = this.o.log.child(this.logFields(key));
 
     if (ops.metadata?.deletionTimestamp) {
       if (!finalizers.includes(FINALIZER)) return;
@@ -106,7 +118,7 @@ export class OpsWatcher {
       return;
     }
     const run = await startOpsWorkflow(this.o.client, this.o.temporal, input);
-    if (!run.alreadyStarted) log.info('workflow started', { workflowId: run.id, runId: run.runId, url: run.url });
+    if (!run.alreadyStarted) log.info('workflow started', { runId: run.runId, url: run.url });
     if (ops.status?.workflow?.id !== run.id || ops.status.workflow.runId !== run.runId) {
       await updateStatus<Ops, OpsRequestStatus>(this.o.kube, ref, (cur) => cur.metadata?.uid === uid
         ? { ...cur.status, phase: cur.status?.phase ?? 'Pending', workflow: { id: run.id, runId: run.runId, url: run.url } } : undefined);

@@ -1,26 +1,42 @@
 // The worker process: runs opsflow's workflows and activities on the configured task queue.
 // Temporal's runtime shuts the worker down gracefully on SIGINT/SIGTERM (in-flight activities finish
-// or are retried elsewhere; workflows continue on any worker).
+// or are retried elsewhere; workflows continue on any worker). The SDK's logs go through opsflow's
+// JSON logger; Prometheus metrics are served on OPSFLOW_METRICS_ADDRESS.
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { withActivityContext } from '../activities/logging.ts';
 import { createActivities } from '../activities/index.ts';
 import { loadConfig } from '../config.ts';
 import { makeKube } from '../k8s/client.ts';
 import { createLogger } from '../logger.ts';
+import { describeConnection, temporalConnectionOptions } from '../temporal/connection.ts';
+import { installRuntime } from '../temporal/runtime.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 const log = createLogger({ component: 'worker' });
-const config = loadConfig();
-const connection = await NativeConnection.connect({ address: config.temporal.address });
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  log.error((e as Error).message);
+  process.exit(2);
+}
+try {
+  installRuntime(log, config.metrics.address);
+} catch (e) {
+  log.error(`OPSFLOW_METRICS_ADDRESS: cannot serve metrics on ${config.metrics.address}: ${(e as Error).message}`);
+  process.exit(2);
+}
+const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
 const worker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   workflowsPath,
-  activities: createActivities({ kube: makeKube(), log, config }),
+  activities: createActivities({ kube: makeKube(), log: withActivityContext(log), config }),
 });
-log.info('worker started', { temporal: config.temporal.address, taskQueue: config.temporal.taskQueue });
+log.info('worker started', { ...describeConnection(config.temporal), taskQueue: config.temporal.taskQueue, metrics: `http://${config.metrics.address}/metrics` });
 await worker.run();
 await connection.close();
 log.info('worker stopped');

@@ -4,6 +4,7 @@
 import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { DbRef } from '../activities/database.ts';
+import { countPodRolled } from './metrics.ts';
 import { approveSignal, databaseNameOf, type OpsInput, type OpsResult } from './shared.ts';
 import { errorMessage, Tracker } from './tracker.ts';
 
@@ -24,9 +25,10 @@ export function opsContext(input: OpsInput, dbKind: DbRef['kind']) {
   const opsRef = { kind: input.kind, namespace: input.namespace, name: input.name, uid: input.uid };
   const dbRef: DbRef = { kind: dbKind, namespace: input.namespace, name: databaseNameOf(input) };
   // Runs started before this patch awaited every progress write; newer ones write in the background.
-  const t = new Tracker((p) => short.recordProgress(opsRef, p), patched('progress-in-background'));
+  const metricTags = { kind: input.kind, type: input.spec.type };
+  const t = new Tracker((p) => short.recordProgress(opsRef, p), patched('progress-in-background'), metricTags);
   return {
-    input, short, long, opsRef, dbRef, t,
+    input, short, long, opsRef, dbRef, t, metricTags,
     requester: `${input.kind}/${input.name}`,
     finish: async (phase: OpsResult['phase'], message: string): Promise<OpsResult> => {
       await t.setPhase(phase, message);
@@ -118,6 +120,7 @@ export async function rollPodStep(ops: OpsContext, statefulSet: string, pod: str
   const { t, long, input } = ops;
   await t.step(`RestartPod-${pod}`, async () => {
     const r = await long.rollPod(input.namespace, statefulSet, pod, restartUid);
+    if (r.replaced) countPodRolled(ops.metricTags);
     const verdict = await check();
     return `${r.replaced ? `replaced in ${r.seconds.toFixed(1)} s` : 'already done'}; ${verdict}`;
   });

@@ -1,6 +1,7 @@
 // The plan of a run as steps with states and times; every change is mirrored to the OpsRequest
 // status by an activity, and the progress query reads it. Deterministic (workflow clock only).
 import { setHandler } from '@temporalio/workflow';
+import { countOperation, recordStepDuration, type OpsMetricTags } from './metrics.ts';
 import type { OpsPhase, Progress, Step } from './shared.ts';
 import { progressQuery } from './shared.ts';
 
@@ -15,7 +16,7 @@ export class Tracker {
    * background: step changes are published off the critical path (in order, coalesced to the
    * latest snapshot) instead of each one being awaited; phase changes are always awaited.
    */
-  constructor(private readonly publish: (p: Progress) => Promise<void>, private readonly background = false) {
+  constructor(private readonly publish: (p: Progress) => Promise<void>, private readonly background = false, private readonly metricTags?: OpsMetricTags) {
     setHandler(progressQuery, () => this.snapshot());
   }
 
@@ -57,6 +58,7 @@ export class Tracker {
   async setPhase(phase: OpsPhase, message: string): Promise<void> {
     this.phase = phase;
     this.message = message;
+    if (this.metricTags && (phase === 'Successful' || phase === 'Failed' || phase === 'Skipped')) countOperation(this.metricTags, phase);
     await this.flush();
     await this.publish(this.snapshot());
   }
@@ -75,6 +77,9 @@ export class Tracker {
     const now = new Date().toISOString();
     if (state === 'Running') s.startedAt = now;
     else s.finishedAt = now;
+    if (this.metricTags && state !== 'Running' && state !== 'Pending' && s.startedAt) {
+      recordStepDuration(this.metricTags, name, state, (Date.parse(now) - Date.parse(s.startedAt)) / 1000);
+    }
     s.state = state;
     if (message !== undefined) s.message = message;
     await this.emit();
