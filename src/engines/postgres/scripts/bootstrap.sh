@@ -113,6 +113,19 @@ ensure_include() {
     printf "\n# opsflow: replication defaults and the user's CONFIG_DIR files (bootstrap.sh)\ninclude_dir = 'conf.d'\n" >>"$1/postgresql.conf"
 }
 
+# The config volume is included where it is mounted (not copied), so a reload (pg_reload_conf)
+# picks up a changed config Secret without a restart; its files win over opsflow's defaults. Where
+# it is mounted can change from one Pod to the next (a local runtime maps it per Pod), so this runs
+# before anything starts a server on the data directory (crash recovery, pg_upgrade) too.
+link_config_volume() {
+  [ -d "$1/conf.d" ] || return 0
+  if [ -d "$CONFIG_DIR" ]; then
+    printf "# Written by opsflow bootstrap.sh on every start: the config volume.\ninclude_dir = %s\n" "$(cq "$CONFIG_DIR")" >"$1/conf.d/50-opsflow-config-volume.conf"
+  else
+    rm -f "$1/conf.d/50-opsflow-config-volume.conf"
+  fi
+}
+
 # Operator-owned config, rewritten on every start; the user's files come after the defaults.
 sync_config() {
   local d="$1" f n=0
@@ -127,12 +140,10 @@ wal_keep_size = '256MB'
 wal_log_hints = on
 password_encryption = 'scram-sha-256'
 EOF
-  # The config volume is included where it is mounted (not copied), so a reload (pg_reload_conf)
-  # picks up a changed config Secret without a restart; later files win over the defaults above.
   if [ -d "$CONFIG_DIR" ]; then
     for f in "$CONFIG_DIR"/*.conf; do [ -f "$f" ] && n=$((n + 1)); done
-    printf "# Written by opsflow bootstrap.sh on every start: the config volume.\ninclude_dir = %s\n" "$(cq "$CONFIG_DIR")" >"$d/conf.d/50-opsflow-config-volume.conf"
   fi
+  link_config_volume "$d"
   write_hba "$d"
   ensure_include "$d"
   log "config: opsflow defaults + $n file(s) from $CONFIG_DIR"
@@ -289,6 +300,7 @@ fi
 data_major=""
 if [ -f "$PGDATA/PG_VERSION" ]; then
   data_major="$(cat "$PGDATA/PG_VERSION")"
+  link_config_volume "$PGDATA"
 elif [ -d "$PGDATA" ] && [ -n "$(ls -A "$PGDATA")" ]; then
   # Not a cluster directory (we never leave half-made ones): a primary's data is never guessed at.
   [ "$ROLE" = standby ] || die "$PGDATA is not empty but holds no PostgreSQL cluster (no PG_VERSION); refusing to touch it"
