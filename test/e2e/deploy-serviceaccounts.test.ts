@@ -14,6 +14,7 @@ import { workflowIdFor } from '../../src/temporal/ids.ts';
 import { bindDatabaseNamespace, installDeployRbac, serviceAccountKubeconfig } from '../support/deploy.ts';
 import { clients, eventually, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
+import { pgQuery } from '../support/sql.ts';
 import { freePort } from '../support/ports.ts';
 import { find, scrape } from '../support/prometheus.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
@@ -29,7 +30,7 @@ function stop(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
-describe('deployed as the k8s/deploy ServiceAccounts: provisioning, a Restart, metrics and logs', function () {
+describe('deployed as the k8s/deploy ServiceAccounts: provisioning, a Restart, a Reconfigure, metrics and logs', function () {
   this.timeout(600_000);
   let ns: Awaited<ReturnType<typeof tempNamespace>>;
   let o: ReturnType<typeof objects>;
@@ -111,5 +112,15 @@ describe('deployed as the k8s/deploy ServiceAccounts: provisioning, a Restart, m
     const password = Buffer.from(secret.data?.password ?? '', 'base64').toString('utf8');
     assert.ok(password.length > 8);
     for (const f of [logs.watcher, logs.worker]) assert.ok(!readFileSync(f, 'utf8').includes(password), `no password in ${f}`);
+  });
+
+  it('a Reconfigure as the ServiceAccounts: the worker writes the config Secrets and spec.configSecret', async () => {
+    await o.pgops('pg-tune', { type: 'Reconfigure', databaseRef: { name: 'pg' }, configuration: { applyConfig: { 'user.conf': 'work_mem = 16MB\n' } } });
+    const ops = await o.finished('PostgresOpsRequest', 'pg-tune', 300_000);
+    assert.equal(ops.status?.phase, 'Successful', ops.status?.message);
+    const db = await o.db('pg');
+    assert.match((db.spec.configSecret as { name?: string } | undefined)?.name ?? '', /^pg-custom-config-/);
+    const [row] = await pgQuery<{ work_mem: string }>(ns.name, 'pg', 'pg-1', 'SHOW work_mem');
+    assert.equal(row?.work_mem, '16MB');
   });
 });

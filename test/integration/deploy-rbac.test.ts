@@ -68,12 +68,12 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['get', 'statefulsets.apps', '-n', '$NS'], ['patch', 'statefulsets.apps', '-n', '$NS'],
     ['get', 'pods', '-n', '$NS'], ['delete', 'pods', '-n', '$NS'],
     ['create', 'events.events.k8s.io', '-n', '$NS'],
-    ['get', 'secrets', '-n', '$NS'],
+    ['get', 'secrets', '-n', '$NS'], ['create', 'secrets', '-n', '$NS'], ['patch', 'secrets', '-n', '$NS'],
   ]));
 
   it('the worker is denied the rest', () => check(worker, false, [
-    ['list', 'secrets', '-n', '$NS'], ['watch', 'secrets', '-n', '$NS'], ['create', 'secrets', '-n', '$NS'], ['delete', 'secrets', '-n', '$NS'],
-    ['get', 'secrets', '-n', 'kube-system'], ['get', 'secrets', '-n', '$OTHER'],
+    ['list', 'secrets', '-n', '$NS'], ['watch', 'secrets', '-n', '$NS'], ['delete', 'secrets', '-n', '$NS'],
+    ['get', 'secrets', '-n', 'kube-system'], ['get', 'secrets', '-n', '$OTHER'], ['create', 'secrets', '-n', '$OTHER'], ['patch', 'secrets', '-n', 'kube-system'],
     ['list', 'pods', '-n', '$NS'], ['create', 'pods', '-n', '$NS'], ['create', 'pods', '--subresource=exec', '-n', '$NS'],
     ['delete', 'statefulsets.apps', '-n', '$NS'], ['create', 'statefulsets.apps', '-n', '$NS'],
     ['watch', 'postgreses.opsflow.dev', '--all-namespaces'], ['delete', 'postgreses.opsflow.dev', '-n', '$NS'],
