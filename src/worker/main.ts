@@ -2,7 +2,6 @@
 // Temporal's runtime shuts the worker down gracefully on SIGINT/SIGTERM (in-flight activities finish
 // or are retried elsewhere; workflows continue on any worker). The SDK's logs go through opsflow's
 // JSON logger; Prometheus metrics are served on OPSFLOW_METRICS_ADDRESS.
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { withActivityContext } from '../activities/logging.ts';
 import { createActivities } from '../activities/index.ts';
@@ -11,8 +10,8 @@ import { makeKube } from '../k8s/client.ts';
 import { createLogger } from '../logger.ts';
 import { describeConnection, temporalConnectionOptions } from '../temporal/connection.ts';
 import { installRuntime } from '../temporal/runtime.ts';
+import { workflowInterceptors, workflowsPath } from './workflow-modules.ts';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 const log = createLogger({ component: 'worker' });
 let config;
@@ -34,6 +33,7 @@ const worker = await Worker.create({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   workflowsPath,
+  interceptors: workflowInterceptors,
   activities: createActivities({ kube: makeKube(), log: withActivityContext(log), config }),
 });
 log.info('worker started', { ...describeConnection(config.temporal), taskQueue: config.temporal.taskQueue, metrics: `http://${config.metrics.address}/metrics` });

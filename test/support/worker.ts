@@ -1,14 +1,14 @@
 // An in-process worker with opsflow's real workflows and activities (some activities may be
 // overridden by a test) on the shared dev server.
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities/index.ts';
 import { makeKube } from '../../src/k8s/client.ts';
 import { createLogger } from '../../src/logger.ts';
+import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
 import { kubeConfig } from './kube.ts';
 import { temporalAddress } from './temporal.ts';
 
-export const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
+export { workflowInterceptors, workflowsPath };
 
 export function testConfig(taskQueue: string) {
   return {
@@ -20,7 +20,7 @@ export function testConfig(taskQueue: string) {
 export async function startWorker(taskQueue: string, overrides: Partial<Activities> = {}): Promise<{ stop: () => Promise<void> }> {
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const real = createActivities({ kube: makeKube(kubeConfig()), log: createLogger({ component: 'test-worker' }, 'warn'), config: testConfig(taskQueue), pollMs: 200 });
-  const worker = await Worker.create({ connection, taskQueue, workflowsPath, activities: { ...real, ...overrides } });
+  const worker = await Worker.create({ connection, taskQueue, workflowsPath, interceptors: workflowInterceptors, activities: { ...real, ...overrides } });
   const running = worker.run();
   return {
     stop: async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import { repoDir } from '../../devenv/paths.ts';
-import { workflowsPath } from '../support/worker.ts';
+import { workflowInterceptors, workflowsPath } from '../support/worker.ts';
 
 const dir = join(repoDir, 'test', 'histories');
 
@@ -17,7 +17,7 @@ describe('replay of exported histories', function () {
   for (const f of files) {
     it(`${f} replays with no determinism error`, async () => {
       const { workflowId, history } = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { workflowId: string; history: unknown };
-      await Worker.runReplayHistory({ workflowsPath, replayName: f }, proto.temporal.api.history.v1.History.fromObject(history as Record<string, unknown>), workflowId);
+      await Worker.runReplayHistory({ workflowsPath, interceptors: workflowInterceptors, replayName: f }, proto.temporal.api.history.v1.History.fromObject(history as Record<string, unknown>), workflowId);
     });
   }
 });

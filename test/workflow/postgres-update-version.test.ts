@@ -2,7 +2,6 @@
 // against the real API server and provisioner. kwok's Pods run no Postgres here, so only the sync
 // check is replaced (the end-to-end tests run it for real on the local data plane).
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities/index.ts';
@@ -17,8 +16,8 @@ import { clients, eventually, kubeConfig, tempNamespace } from '../support/kube.
 import { objects } from '../support/ops.ts';
 import { startProvisioner } from '../support/provisioner.ts';
 import { devServerEnv, uniqueTaskQueue } from '../support/temporal.ts';
+import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
 
-const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
 
 describe('postgresUpdateVersion workflow (real Temporal, real API server)', function () {
   this.timeout(240_000);
@@ -39,7 +38,7 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
     env = await devServerEnv();
     const real = createActivities({ kube: makeKube(kubeConfig()), log: createLogger({}, 'warn'), config: { sync: { maxLagBytes: 16 << 20, sizeTolerance: 0.2 }, temporal: { address: '', namespace: 'default', uiUrl: '', taskQueue } }, pollMs: 200 });
     worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowsPath,
+      connection: env.nativeConnection, taskQueue, workflowsPath, interceptors: workflowInterceptors,
       activities: { ...real, checkPostgresSync: async (_ns: string, db: string) => { syncChecks.push(db); return 'replaced in this test: kwok Pods run no Postgres'; } },
     });
     running = worker.run();
@@ -79,6 +78,12 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
         assert.equal(ops.status?.phase, c.phase);
         assert.match(ops.status?.message ?? '', c.message);
         await assertUntouched('val', 'postgres:16.13');
+        if (c.name === 'unknown-db') {
+          // The Web UI shows each activity with a summary naming what it acts on.
+          const history = await env.client.workflow.getHandle(`${taskQueue}-${input.name}`).fetchHistory();
+          const summaries = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.userMetadata?.summary);
+          assert.ok(summaries.length > 0 && summaries.every((x) => x?.data?.length), 'every scheduled activity has a summary');
+        }
       });
     }
 
