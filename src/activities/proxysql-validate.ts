@@ -1,6 +1,7 @@
 // Validation of ProxySQL OpsRequests before anything changes (reads only): the ProxySQL, the
 // catalog for UpdateVersion; for Reconfigure the request itself (with the real passwords, read from
 // the OpsRequest here and never returned) and the members' current config.
+import { appliedVersion } from '../engines/declarative.ts';
 import { ProxySQLVersionSchema } from '../api/catalog.ts';
 import { ProxySQLOpsRequestSchema } from '../api/opsrequests.ts';
 import { configurationProblems, describeConfiguration, liveProblems, type ProxySQLConfiguration } from '../engines/proxysql/config.ts';
@@ -69,8 +70,8 @@ export function proxysqlValidateActivities(deps: ActivityDeps) {
           throw e;
         }
       };
-      const current = await catalog(db.spec.version);
-      if (!current) return { outcome: 'Failed', reason: `the ProxySQL's current version ${db.spec.version} is not in the ProxySQLVersion catalog` };
+      const current = await catalog(appliedVersion(db)); // what runs (spec.version may be a declarative change)
+      if (!current) return { outcome: 'Failed', reason: `the ProxySQL's current version ${appliedVersion(db)} is not in the ProxySQLVersion catalog` };
       const next = await catalog(target);
       if (!next) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${target} is not in the ProxySQLVersion catalog` };
       const verdict = judgeVersionChange(current.spec, next.spec, 'ProxySQLVersion');

@@ -1,6 +1,7 @@
 // Validation of SingleStoreOpsRequests before anything changes (reads only): the database, the
 // catalog entries and the version judgement for UpdateVersion; for Reconfigure the topology fields,
 // the Secrets and files named, and every parameter against what the role's nodes report.
+import { appliedVersion } from '../engines/declarative.ts';
 import { SingleStoreVersionSchema } from '../api/catalog.ts';
 import type { SingleStore } from '../api/databases.ts';
 import type { ConfigurationSpec } from '../api/opsrequests.ts';
@@ -74,8 +75,8 @@ export function singlestoreValidateActivities({ kube }: ActivityDeps) {
       if (!target) return { outcome: 'Failed', reason: 'spec.updateVersion.targetVersion is required' };
       const db = await database(input);
       if (typeof db === 'string') return { outcome: 'Failed', reason: db };
-      const current = await catalog(db.spec.version);
-      if (!current) return { outcome: 'Failed', reason: `the database's current version ${db.spec.version} is not in the SingleStoreVersion catalog` };
+      const current = await catalog(appliedVersion(db)); // what runs (spec.version may be a declarative change)
+      if (!current) return { outcome: 'Failed', reason: `the database's current version ${appliedVersion(db)} is not in the SingleStoreVersion catalog` };
       const next = await catalog(target);
       if (!next) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${target} is not in the SingleStoreVersion catalog` };
       const verdict = judgeVersionChange(current.spec, next.spec, 'SingleStoreVersion');

@@ -1,4 +1,5 @@
 // Validation before anything changes: the database, the catalog entries, the constraints. Reads only.
+import { appliedVersion } from '../engines/declarative.ts';
 import { PostgresVersionSchema } from '../api/catalog.ts';
 import { PostgresSchema, type Postgres } from '../api/databases.ts';
 import { judgeVersionChange, rolloutOrder } from '../engines/postgres/plan.ts';
@@ -83,8 +84,8 @@ export function validateActivities({ kube }: ActivityDeps) {
           throw e;
         }
       };
-      const current = await catalog(db.spec.version);
-      if (!current) return { outcome: 'Failed', reason: `the database's current version ${db.spec.version} is not in the PostgresVersion catalog` };
+      const current = await catalog(appliedVersion(db)); // what runs (spec.version may be a declarative change)
+      if (!current) return { outcome: 'Failed', reason: `the database's current version ${appliedVersion(db)} is not in the PostgresVersion catalog` };
       const next = await catalog(target);
       if (!next) return { outcome: 'Failed', reason: `spec.updateVersion.targetVersion: ${target} is not in the PostgresVersion catalog` };
       const verdict = judgeVersionChange(current.spec, next.spec, 'PostgresVersion');
