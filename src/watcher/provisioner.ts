@@ -170,17 +170,30 @@ export class Provisioner {
       await write({ paused });
       return;
     }
+    const catalog = async (v: string) => {
+      try {
+        return p.versionSchema.parse(await getClusterCustom(kube, p.versionKind, v));
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    };
+    // An unknown spec.version is a spec error: reported, nothing rendered, no OpsRequest created.
+    let version = await catalog(spec.spec.version);
+    if (!version) {
+      await write({ versionError: `spec.version "${spec.spec.version}" is not in the ${p.versionKind} catalog (kubectl get ${kindInfo(p.versionKind).plural})` });
+      return;
+    }
     // Declarative changes: render what runs (status.applied); a spec edit becomes an OpsRequest.
     const decision = await this.declarative(spec);
     const db = decision.render;
     if (decision.kind !== 'FirstProvision') updatePending = decision.condition;
-    let version;
-    try {
-      version = p.versionSchema.parse(await getClusterCustom(kube, p.versionKind, db.spec.version));
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      await write({ versionError: `spec.version "${db.spec.version}" is not in the ${p.versionKind} catalog (kubectl get ${kindInfo(p.versionKind).plural})` });
-      return;
+    if (db.spec.version !== spec.spec.version) {
+      version = await catalog(db.spec.version);
+      if (!version) {
+        await write({ versionError: `status.applied.version "${db.spec.version}" (the running version) is not in the ${p.versionKind} catalog (kubectl get ${kindInfo(p.versionKind).plural})` });
+        return;
+      }
     }
     let userConfig: Record<string, string> | undefined;
     if (db.spec.configSecret) {
