@@ -166,7 +166,14 @@ export function planDeclarative(db: Database, existing: ReadonlyMap<string, Exis
   const notes: string[] = [];
   let failed = false;
   for (const r of requests) {
-    const seen = existing.get(r.body.metadata.name);
+    // The same change made again after an earlier request for it succeeded (A → B → A → B):
+    // the next free name in the chain `<name>`, `<name>-2`, … (the earlier one stays as history).
+    const base = r.body.metadata.name;
+    let n = 1;
+    let name = base;
+    while (existing.get(name)?.phase === 'Successful') name = `${base}-${++n}`;
+    r.body.metadata.name = name;
+    const seen = existing.get(name);
     if (!seen) create.push(r.body);
     const phase = seen?.phase ?? 'Pending';
     if (phase === 'Failed' || phase === 'Skipped') failed = true;

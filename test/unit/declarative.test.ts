@@ -71,6 +71,16 @@ describe('declarative changes (pure)', () => {
     assert.match(d.kind === 'Pending' ? d.condition.message : '', /pg_upgrade failed.*delete it to retry/);
   });
 
+  it('the same change again after its request succeeded (A → B → A → B) gets the next name in the chain', () => {
+    const db = pg({ configSecret: { name: 'b' } }, { version: '16.15', configSecrets: { 'spec.configSecret': 'a' } });
+    const first = planDeclarative(db, none, false);
+    const name = first.kind === 'Pending' ? first.create[0]?.metadata.name ?? '' : '';
+    const again = planDeclarative(db, new Map([[name, { phase: 'Successful' }]]), true);
+    assert.equal(again.kind === 'Pending' && again.create[0]?.metadata.name, `${name}-2`);
+    const running = planDeclarative(db, new Map([[name, { phase: 'Successful' }], [`${name}-2`, { phase: 'Pending' }]]), true);
+    assert.deepEqual(running.kind === 'Pending' && running.create, []);
+  });
+
   it('updatePolicy Disabled: no OpsRequest, the running version rendered, a condition naming field and values', () => {
     const db = pg({ updatePolicy: 'Disabled' }, { version: '16.13', configSecrets: {} });
     const d = planDeclarative(db, none, false);
