@@ -1,8 +1,9 @@
 // Declarative changes end to end (watcher and worker processes, real Postgres): `kubectl patch` of
 // spec.version / spec.configSecret on a Postgres becomes a PostgresOpsRequest owned by it, which runs
 // the workflow (pause, roll, checks, resume); with updatePolicy Disabled nothing changes and a
-// condition says why.
+// condition says why. The same for a SingleStore (simulated servers): version and per-role config.
 import assert from 'node:assert/strict';
+import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
 import { getCondition } from '../../src/api/conditions.ts';
 import type { OpsRequestStatus } from '../../src/api/opsrequests.ts';
@@ -141,5 +142,67 @@ describe('Declarative changes end to end (spec edits become OpsRequests)', funct
       const [l] = await pgQuery<{ log_min_duration_statement: string }>(ns.name, 'conf', pod, 'SHOW log_min_duration_statement');
       assert.equal(l?.log_min_duration_statement, '250ms', `${pod} log_min_duration_statement`);
     }
+  });
+  it('SingleStore: spec.version 8.7.10 → 8.9.3, then spec.topology.leaf.configSecret, each become an owned SingleStoreOpsRequest', async () => {
+    const sdbOps = async () => {
+      const uid = (await o.get('SingleStore', 'decl-sdb')).metadata.uid;
+      const list = (await clients().custom.listNamespacedCustomObject({ group: 'opsflow.dev', version: 'v1alpha1', plural: 'singlestoreopsrequests', namespace: ns.name })) as { items: Array<Obj<OpsRequestStatus> & { metadata: { ownerReferences?: Array<{ uid: string }> } }> };
+      return list.items.filter((x) => x.metadata.ownerReferences?.some((r) => r.uid === uid));
+    };
+    const runs = async (n: number) => {
+      const l = await eventually(`${n} SingleStoreOpsRequest(s) owned by decl-sdb`, async () => {
+        const x = await sdbOps();
+        return x.length >= n ? x : undefined;
+      }, 60_000, 500);
+      const last = l.sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+      for (const x of last) {
+        const done = await eventually(`${x.metadata.name} finished`, async () => {
+          const y = await o.get<OpsRequestStatus>('SingleStoreOpsRequest', x.metadata.name);
+          return ['Successful', 'Failed', 'Skipped'].includes(y.status?.phase ?? '') ? y : undefined;
+        }, 300_000, 500);
+        assert.equal(done.status?.phase, 'Successful', done.status?.message);
+      }
+      return l;
+    };
+    const variable = async (pod: string, name: string) => {
+      const p = await clients().core.readNamespacedPod({ name: pod, namespace: ns.name });
+      const sec = await clients().core.readNamespacedSecret({ name: 'decl-sdb-auth', namespace: ns.name });
+      const dec = (k: string) => Buffer.from(sec.data?.[k] ?? '', 'base64').toString();
+      const c = await mysql.createConnection({ host: p.status?.podIP ?? '', port: 3306, user: dec('username'), password: dec('password'), connectTimeout: 5000 });
+      try {
+        const [rows] = await c.query(`SELECT @@${name} AS v`);
+        return String((rows as Array<{ v: unknown }>)[0]?.v);
+      } finally {
+        await c.end().catch(() => c.destroy());
+      }
+    };
+    const resumed = () => eventually('decl-sdb Ready and resumed', async () => {
+      const x = await o.get<{ phase?: string; conditions?: Array<{ type: string; status: string; reason: string; lastTransitionTime: string; message: string }>; applied?: { version: string; configSecrets?: Record<string, string> } }>('SingleStore', 'decl-sdb');
+      return x.status?.phase === 'Ready' && getCondition(x.status.conditions as never, 'Paused')?.status === 'False' ? x : undefined;
+    }, 120_000, 500);
+    const pods = ['decl-sdb-leaf-0', 'decl-sdb-aggregator-0'];
+    await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'SingleStore', metadata: { name: 'decl-sdb' }, spec: { version: '8.7.10', topology: { aggregator: { replicas: 1 }, leaf: { replicas: 1 } } } });
+    await eventually('decl-sdb Ready', async () => ((await o.get<{ phase?: string }>('SingleStore', 'decl-sdb')).status?.phase === 'Ready' ? true : undefined), 180_000, 500);
+    const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=decl-sdb');
+    await kubectl(['patch', '-n', ns.name, 'singlestore', 'decl-sdb', '--type', 'merge', '-p', JSON.stringify({ spec: { version: '8.9.3' } })]);
+    const [up] = await runs(1);
+    assert.match(up?.metadata.name ?? '', /^decl-sdb-update-8\.9\.3-/);
+    await resumed();
+    for (const pod of pods) {
+      assert.equal(history.uids(pod).length, 2, `${pod} replaced exactly once (UIDs seen: ${history.uids(pod).join(', ')})`);
+      assert.equal(await variable(pod, 'memsql_version'), '8.9.3', `${pod} reports 8.9.3`);
+    }
+    await history.stop();
+    await clients().core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'decl-sdb-leaf-tuned' }, stringData: { 'sdb-config.cnf': 'max_connections = 321\n' } } });
+    await kubectl(['patch', '-n', ns.name, 'singlestore', 'decl-sdb', '--type', 'merge', '-p', JSON.stringify({ spec: { topology: { leaf: { configSecret: { name: 'decl-sdb-leaf-tuned' } } } } })]);
+    const l = await runs(2);
+    const re = l.find((x) => (x.spec as { type?: string }).type === 'Reconfigure');
+    assert.deepEqual((re?.spec as { configuration?: unknown }).configuration, { leaf: { configSecret: { name: 'decl-sdb-leaf-tuned' }, restart: 'auto' } });
+    await resumed();
+    assert.equal(await variable('decl-sdb-leaf-0', 'max_connections'), '321');
+    await sleep(12_000);
+    assert.equal((await sdbOps()).length, 2, 'no further OpsRequest after resyncs');
+    const d = await o.get<{ conditions?: Array<{ type: string; status: string }> }>('SingleStore', 'decl-sdb');
+    assert.notEqual(d.status?.conditions?.find((c) => c.type === 'UpdatePending')?.status, 'True');
   });
 });
