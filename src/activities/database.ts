@@ -8,6 +8,7 @@ import { PAUSE_ANNOTATION } from '../engines/common.ts';
 import { mergePatch } from '../k8s/apply.ts';
 import { isNotFound } from '../k8s/client.ts';
 import { getCustom, listCustom, updateStatus } from '../k8s/resources.ts';
+import { recordApplied } from '../k8s/applied-state.ts';
 import { API_VERSION } from '../api/common.ts';
 import type { ActivityDeps } from './deps.ts';
 import { heartbeat, impossible, pollUntil } from './heartbeat.ts';
@@ -102,7 +103,15 @@ export function databaseActivities({ kube, pollMs = 200 }: ActivityDeps) {
 
     /** Records the new version on the database CR (while paused, so the provisioner agrees afterwards). */
     async setDatabaseVersion(ref: DbRef, version: string): Promise<void> {
-      await mergePatch(kube, { apiVersion: API_VERSION, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { version } } as KubernetesObject);
+      const db = await readDb(ref);
+      const running = db.status?.applied?.version;
+      // spec.version is left alone when it already asks for another version than the one running
+      // (a declarative change: it names this target, or a later one whose OpsRequest is queued).
+      if (running === undefined || db.spec.version === running) {
+        await mergePatch(kube, { apiVersion: API_VERSION, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { version } } as KubernetesObject);
+      }
+      // The StatefulSets now run this version: the provisioner renders it from here on.
+      await recordApplied(kube, ref, (cur) => (cur && cur.version !== version ? { ...cur, version } : undefined));
     },
   };
 }

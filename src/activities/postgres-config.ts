@@ -15,6 +15,8 @@ import { planUserConfig, type ConfigSources } from '../engines/postgres/reconfig
 import { CONFIG_FILE, desiredParams, podNames, primaryPodName } from '../engines/postgres/render.ts';
 import { changedParams, loweredStandbyLimits, needsRestart, paramProblems, settingMatches, type PgSetting } from '../engines/postgres/settings.ts';
 import { mergePatch, serverSideApply } from '../k8s/apply.ts';
+import { recordApplied, withConfigSecret } from '../k8s/applied-state.ts';
+import { appliedConfigSecret } from '../engines/declarative.ts';
 import { isNotFound } from '../k8s/client.ts';
 import { getCustom } from '../k8s/resources.ts';
 import type { OpsInput } from '../workflows/shared.ts';
@@ -92,9 +94,11 @@ export function postgresConfigActivities(deps: ActivityDeps) {
         throw e;
       }
       const sources: ConfigSources = {};
-      if (db.spec.configSecret) {
-        const data = await readSecret(ns, db.spec.configSecret.name);
-        if (data) sources.current = { secret: db.spec.configSecret.name, data };
+      // The running custom config (status.applied): spec.configSecret may already name the new one.
+      const running = appliedConfigSecret(db, 'spec.configSecret');
+      if (running) {
+        const data = await readSecret(ns, running);
+        if (data) sources.current = { secret: running, data };
       }
       if (spec.configSecret) {
         const data = await readSecret(ns, spec.configSecret.name);
@@ -165,6 +169,8 @@ export function postgresConfigActivities(deps: ActivityDeps) {
       await mergePatch(kube, { apiVersion: API_VERSION, kind: 'Postgres', metadata: { name: database, namespace }, spec: { configSecret: userSecret ? { name: userSecret } : null } } as KubernetesObject);
       const rendered = configSecret(db, { [CONFIG_FILE]: renderConf(desiredParams(userSecret ? { [USER_CONF_KEY]: userConf } : undefined)) });
       await serverSideApply(kube, rendered);
+      // The Pods now mount this config: the provisioner renders it from here on.
+      await recordApplied(kube, { kind: 'Postgres', namespace, name: database }, (cur) => (cur ? withConfigSecret(cur, 'spec.configSecret', userSecret ?? undefined) : undefined));
       return userSecret ? `custom config in Secret ${userSecret}; spec.configSecret points to it` : 'custom config removed (defaults only)';
     },
 

@@ -1,6 +1,7 @@
 // Validation of ProxySQL OpsRequests before anything changes (reads only): the ProxySQL, the
 // catalog for UpdateVersion; for Reconfigure the request itself (with the real passwords, read from
 // the OpsRequest here and never returned) and the members' current config.
+import { appliedVersion } from '../engines/declarative.ts';
 import { ProxySQLOpsRequestSchema } from '../api/opsrequests.ts';
 import { configurationProblems, describeConfiguration, liveProblems, type ProxySQLConfiguration } from '../engines/proxysql/config.ts';
 import { proxysqlMembers, proxysqlRolloutOrder } from '../engines/proxysql/plan.ts';
@@ -58,7 +59,7 @@ export function proxysqlValidateActivities(deps: ActivityDeps) {
       const name = input.spec.proxyRef?.name ?? '';
       const db = await readProxySQL(deps, input.namespace, name);
       if (!db) return { outcome: 'Failed', reason: missing(input) };
-      const verdict = await judgeCatalogUpdate(kube, 'ProxySQLVersion', db.spec.version, input.spec.updateVersion?.targetVersion);
+      const verdict = await judgeCatalogUpdate(kube, 'ProxySQLVersion', appliedVersion(db), input.spec.updateVersion?.targetVersion);
       if (verdict.outcome !== 'Proceed') return verdict;
       const { current, next } = verdict;
       return {

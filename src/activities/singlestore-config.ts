@@ -12,6 +12,8 @@ import { meta } from '../engines/common.ts';
 import { CUSTOM_CONFIG_KEY, planRoleConfig, renderCnf, sameValue, type ConfigLayer, type RoleConfigPlan, type SdbParams } from '../engines/singlestore/config.ts';
 import { rolePods } from '../engines/singlestore/plan.ts';
 import { customConfigRef, customConfigSecretName, roleConfigSecret, type SingleStoreRole } from '../engines/singlestore/render.ts';
+import { recordApplied, withConfigSecret } from '../k8s/applied-state.ts';
+import { appliedConfigSecret } from '../engines/declarative.ts';
 import { mergePatch, serverSideApply } from '../k8s/apply.ts';
 import { isNotFound, type Kube } from '../k8s/client.ts';
 import { attemptDeadline } from './deadline.ts';
@@ -42,7 +44,9 @@ async function secretData(kube: Kube, namespace: string, name: string, field: st
 export async function roleConfigPlan(kube: Kube, db: SingleStore, role: SingleStoreRole, spec: ConfigurationSpec): Promise<RoleConfigPlan> {
   const ns = db.metadata.namespace ?? '';
   const field = `spec.configuration.${role}`;
-  const ref = customConfigRef(db, role);
+  // The running custom config (status.applied): the spec may already name a new one (a declarative change).
+  const running = appliedConfigSecret(db, `spec.topology.${role}.configSecret`);
+  const ref = db.status?.applied ? (running ? { field: customConfigRef(db, role)?.field ?? `spec.topology.${role}.configSecret`, name: running } : undefined) : customConfigRef(db, role);
   const current: ConfigLayer | undefined = ref ? { field: ref.field, files: await secretData(kube, ns, ref.name, ref.field) } : undefined;
   const configSecret: ConfigLayer | undefined = spec.configSecret
     ? { field: `${field}.configSecret`, files: await secretData(kube, ns, spec.configSecret.name, `${field}.configSecret`) } : undefined;
@@ -106,6 +110,8 @@ export function singlestoreConfigActivities({ kube, pollMs = 250 }: ActivityDeps
       // The provisioner is paused: render the Secret the Pods mount now, exactly as it will.
       const updated = { ...sdb, spec: { ...sdb.spec, topology: { ...sdb.spec.topology, [role]: { ...sdb.spec.topology[role], configSecret: { name: secret } } } } };
       await serverSideApply(kube, roleConfigSecret(updated, role, { [CUSTOM_CONFIG_KEY]: content }));
+      // The role's Pods now mount this config: the provisioner renders it from here on.
+      await recordApplied(kube, { kind: 'SingleStore', namespace, name: database }, (cur) => (cur ? withConfigSecret(cur, `spec.topology.${role}.configSecret`, secret) : undefined));
       return { secret, params: plan.params, changed: plan.changed, dropped: plan.dropped };
     },
 

@@ -1,6 +1,7 @@
 // Validation of SingleStoreOpsRequests before anything changes (reads only): the database, the
 // catalog entries and the version judgement for UpdateVersion; for Reconfigure the topology fields,
 // the Secrets and files named, and every parameter against what the role's nodes report.
+import { appliedVersion } from '../engines/declarative.ts';
 import type { SingleStore } from '../api/databases.ts';
 import type { ConfigurationSpec } from '../api/opsrequests.ts';
 import { valueProblem, type SdbParams } from '../engines/singlestore/config.ts';
@@ -60,7 +61,7 @@ export function singlestoreValidateActivities({ kube }: ActivityDeps) {
     async validateSingleStoreUpdateVersion(input: OpsInput): Promise<SdbUpdateValidation> {
       const db = await database(input);
       if (typeof db === 'string') return { outcome: 'Failed', reason: db };
-      const verdict = await judgeCatalogUpdate(kube, 'SingleStoreVersion', db.spec.version, input.spec.updateVersion?.targetVersion);
+      const verdict = await judgeCatalogUpdate(kube, 'SingleStoreVersion', appliedVersion(db), input.spec.updateVersion?.targetVersion);
       if (verdict.outcome !== 'Proceed') return verdict;
       const { current, next } = verdict;
       return {

@@ -1,4 +1,5 @@
 // Validation before anything changes: the database, the catalog entries, the constraints. Reads only.
+import { appliedVersion } from '../engines/declarative.ts';
 import { PostgresSchema, type Postgres } from '../api/databases.ts';
 import { rolloutOrder } from '../engines/postgres/plan.ts';
 import { podNames, primaryPodName } from '../engines/postgres/render.ts';
@@ -73,7 +74,7 @@ export function validateActivities({ kube }: ActivityDeps) {
       const dbName = input.spec.databaseRef?.name ?? '';
       const db = await readPostgres(input);
       if (typeof db === 'string') return { outcome: 'Failed', reason: db };
-      const verdict = await judgeCatalogUpdate(kube, 'PostgresVersion', db.spec.version, input.spec.updateVersion?.targetVersion);
+      const verdict = await judgeCatalogUpdate(kube, 'PostgresVersion', appliedVersion(db), input.spec.updateVersion?.targetVersion);
       if (verdict.outcome !== 'Proceed') return verdict;
       const { current, next } = verdict;
       const primary = primaryPodName(db);

@@ -56,8 +56,16 @@ export const DeletionPolicySchema = z.enum(['Delete', 'Halt', 'WipeOut', 'DoNotT
 export const DatabasePhaseSchema = z.enum(['Provisioning', 'Ready', 'NotReady', 'Paused', 'Failed']);
 export type DatabasePhase = z.infer<typeof DatabasePhaseSchema>;
 
+/** What the running StatefulSets were last rendered from (the provisioner renders these, not spec, once provisioned). */
+export const AppliedStateSchema = z.object({
+  version: z.string().min(1),
+  configSecrets: z.record(z.string(), z.string()).optional().meta({ description: 'Config Secret name by spec field path (e.g. spec.configSecret); absent: no custom config' }),
+});
+export type AppliedState = z.infer<typeof AppliedStateSchema>;
+
 export const DatabaseStatusSchema = z.object({
   phase: DatabasePhaseSchema.optional(),
+  applied: AppliedStateSchema.optional(),
   observedGeneration: z.number().int().optional(),
   conditions: z.array(ConditionSchema).optional(),
 });

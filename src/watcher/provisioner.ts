@@ -3,15 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { GROUP, VERSION, type Condition, type DatabaseStatus } from '../api/common.ts';
-import { getCondition, setCondition } from '../api/conditions.ts';
+import { getCondition, setCondition, type ConditionInput } from '../api/conditions.ts';
 import type { Database } from '../api/databases.ts';
 import { kindInfo } from '../api/kinds.ts';
 import { authSecret, authSecretName, PAUSE_ANNOTATION, ROLE_LABEL, selectorLabels } from '../engines/common.ts';
+import { DECLARATIVE_LABEL, opsKindFor, pendingChanges, desiredState, planDeclarative, UPDATE_PENDING, type Decision, type ExistingOps } from '../engines/declarative.ts';
+import { recordApplied } from '../k8s/applied-state.ts';
 import { provisioningFor, provisionings, type Provisioning } from '../engines/provisioning.ts';
 import { serverSideApply, mergePatch } from '../k8s/apply.ts';
 import { apiErrorMessage, isConflict, isNotFound, type Kube } from '../k8s/client.ts';
 import { ResilientInformer } from '../k8s/informer.ts';
-import { getClusterCustom, getCustom, updateStatus } from '../k8s/resources.ts';
+import { getClusterCustom, getCustom, listCustom, updateStatus } from '../k8s/resources.ts';
 import { WorkQueue } from '../k8s/workqueue.ts';
 import type { Logger } from '../logger.ts';
 
@@ -35,6 +37,18 @@ export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Pure: the status after one reconcile, from what was observed. */
 export function nextDatabaseStatus(
+  prev: DatabaseStatus | undefined,
+  generation: number | undefined,
+  observed: { paused?: string; versionError?: string; configError?: string; ready?: boolean; readyMessage?: string; updatePending?: ConditionInput },
+  at: string,
+): DatabaseStatus {
+  const s = baseDatabaseStatus(prev, generation, observed, at);
+  const applied = prev?.applied ? { applied: prev.applied } : {};
+  const conditions = observed.updatePending ? setCondition(s.conditions, observed.updatePending, at) : s.conditions;
+  return { ...s, ...applied, ...(conditions ? { conditions } : {}) };
+}
+
+function baseDatabaseStatus(
   prev: DatabaseStatus | undefined,
   generation: number | undefined,
   observed: { paused?: string; versionError?: string; configError?: string; ready?: boolean; readyMessage?: string },
@@ -142,12 +156,13 @@ export class Provisioner {
       log.warn('database does not match its schema; left alone', { key: keyOf(key), error: parsed.error.message });
       return;
     }
-    const db = parsed.data;
-    if (db.metadata.deletionTimestamp) return;
-    const gen = db.metadata.generation;
-    const paused = db.metadata.annotations?.[PAUSE_ANNOTATION];
+    const spec = parsed.data;
+    if (spec.metadata.deletionTimestamp) return;
+    const gen = spec.metadata.generation;
+    const paused = spec.metadata.annotations?.[PAUSE_ANNOTATION];
+    let updatePending: ConditionInput | undefined;
     const write = (observed: Parameters<typeof nextDatabaseStatus>[2]) =>
-      updateStatus<{ status?: DatabaseStatus; metadata?: { resourceVersion?: string } }, DatabaseStatus>(kube, key, (cur) => nextDatabaseStatus(cur.status, gen, observed, now()));
+      updateStatus<{ status?: DatabaseStatus; metadata?: { resourceVersion?: string } }, DatabaseStatus>(kube, key, (cur) => nextDatabaseStatus(cur.status, gen, { ...observed, updatePending }, now()));
 
     if (paused !== undefined) {
       // Pause handshake: acknowledged only here, after any earlier reconcile of this key finished
@@ -155,13 +170,30 @@ export class Provisioner {
       await write({ paused });
       return;
     }
-    let version;
-    try {
-      version = p.versionSchema.parse(await getClusterCustom(kube, p.versionKind, db.spec.version));
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      await write({ versionError: `spec.version "${db.spec.version}" is not in the ${p.versionKind} catalog (kubectl get ${kindInfo(p.versionKind).plural})` });
+    const catalog = async (v: string) => {
+      try {
+        return p.versionSchema.parse(await getClusterCustom(kube, p.versionKind, v));
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    };
+    // An unknown spec.version is a spec error: reported, nothing rendered, no OpsRequest created.
+    let version = await catalog(spec.spec.version);
+    if (!version) {
+      await write({ versionError: `spec.version "${spec.spec.version}" is not in the ${p.versionKind} catalog (kubectl get ${kindInfo(p.versionKind).plural})` });
       return;
+    }
+    // Declarative changes: render what runs (status.applied); a spec edit becomes an OpsRequest.
+    const decision = await this.declarative(spec);
+    const db = decision.render;
+    if (decision.kind !== 'FirstProvision') updatePending = decision.condition;
+    if (db.spec.version !== spec.spec.version) {
+      version = await catalog(db.spec.version);
+      if (!version) {
+        await write({ versionError: `status.applied.version "${db.spec.version}" (the running version) is not in the ${p.versionKind} catalog (kubectl get ${kindInfo(p.versionKind).plural})` });
+        return;
+      }
     }
     let userConfig: Record<string, string> | undefined;
     if (db.spec.configSecret) {
@@ -193,9 +225,37 @@ export class Provisioner {
     }
     await this.ensureAuthSecret(p, db);
     for (const obj of objects) await serverSideApply(kube, obj);
+    if (decision.kind === 'FirstProvision') await recordApplied(kube, key, (cur) => (cur ? undefined : decision.record));
     await this.labelPodRoles(p, db);
     const { ready, message } = await this.readiness(p, db);
     await write({ ready, readyMessage: message });
+  }
+
+  /** Decides what to render and creates the OpsRequests a spec edit needs (create-if-absent, owned by the database). */
+  private async declarative(db: Database): Promise<Decision> {
+    const { kube, log } = this.o;
+    const namespace = db.metadata.namespace ?? '';
+    const hadCondition = getCondition(db.status?.conditions, UPDATE_PENDING) !== undefined;
+    const existing = new Map<string, ExistingOps>();
+    const applied = db.status?.applied;
+    if (applied && db.spec.updatePolicy !== 'Disabled' && pendingChanges(applied, desiredState(db)).length > 0) {
+      type Ops = { metadata?: { name?: string; labels?: Record<string, string> }; status?: { phase?: string; message?: string } };
+      for (const o of await listCustom<Ops>(kube, opsKindFor(db.kind), namespace)) {
+        if (o.metadata?.name) existing.set(o.metadata.name, { phase: o.status?.phase, message: o.status?.message });
+      }
+    }
+    const decision = planDeclarative(db, existing, hadCondition);
+    if (decision.kind !== 'Pending') return decision;
+    const info = kindInfo(opsKindFor(db.kind));
+    for (const body of decision.create) {
+      try {
+        await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: info.plural, namespace, body });
+        log.info('declarative change: OpsRequest created', { database: `${db.kind}/${namespace}/${db.metadata.name}`, opsRequest: body.metadata.name, change: body.metadata.annotations[DECLARATIVE_LABEL] });
+      } catch (e) {
+        if (!isConflict(e)) throw e; // created by an earlier reconcile: one OpsRequest per change
+      }
+    }
+    return decision;
   }
 
   private async ensureAuthSecret(p: Provisioning, db: Database): Promise<void> {
