@@ -42,6 +42,7 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['update', 'postgreses.opsflow.dev', '--subresource=finalizers', '-n', '$NS'],
     ['list', 'postgresopsrequests.opsflow.dev', '--all-namespaces'], ['watch', 'singlestoreopsrequests.opsflow.dev', '--all-namespaces'],
     ['patch', 'postgresopsrequests.opsflow.dev', '-n', '$NS'], ['update', 'proxysqlopsrequests.opsflow.dev', '--subresource=status', '-n', '$NS'],
+    ['create', 'postgresopsrequests.opsflow.dev', '-n', '$NS'], ['create', 'singlestoreopsrequests.opsflow.dev', '-n', '$NS'],
     ['get', 'postgresversions.opsflow.dev'], ['get', 'singlestoreversions.opsflow.dev'],
     ['list', 'statefulsets.apps', '--all-namespaces'], ['watch', 'statefulsets.apps', '--all-namespaces'],
     ['get', 'statefulsets.apps', '-n', '$NS'], ['create', 'statefulsets.apps', '-n', '$NS'], ['patch', 'statefulsets.apps', '-n', '$NS'],
@@ -62,6 +63,7 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
 
   it('the worker can do everything the activities call', () => check(worker, true, [
     ['get', 'postgreses.opsflow.dev', '-n', '$NS'], ['patch', 'postgreses.opsflow.dev', '-n', '$NS'], ['patch', 'singlestores.opsflow.dev', '-n', '$NS'],
+    ['update', 'postgreses.opsflow.dev', '--subresource=status', '-n', '$NS'],
     ['get', 'postgresopsrequests.opsflow.dev', '-n', '$NS'], ['list', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],
     ['update', 'postgresopsrequests.opsflow.dev', '--subresource=status', '-n', '$NS'],
     ['get', 'postgresversions.opsflow.dev'],
@@ -78,7 +80,7 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['delete', 'statefulsets.apps', '-n', '$NS'], ['create', 'statefulsets.apps', '-n', '$NS'],
     ['watch', 'postgreses.opsflow.dev', '--all-namespaces'], ['delete', 'postgreses.opsflow.dev', '-n', '$NS'],
     ['patch', 'postgresopsrequests.opsflow.dev', '-n', '$NS'], ['delete', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],
-    ['update', 'postgreses.opsflow.dev', '--subresource=status', '-n', '$NS'],
+    ['create', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],
     ['create', 'clusterroles'], ['update', 'nodes'], ['create', 'namespaces'], ['*', '*'],
   ]));
 });
