@@ -97,3 +97,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { address: e.OPSFLOW_METRICS_ADDRESS },
   };
 }
+
+/** loadConfig for a process entry point: an invalid environment is logged (naming the variable) and exits 2. */
+export function loadConfigOrExit(log: { error(msg: string): void }, env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    log.error((e as Error).message);
+    process.exit(2);
+  }
+}

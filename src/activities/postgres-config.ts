@@ -18,6 +18,7 @@ import { mergePatch, serverSideApply } from '../k8s/apply.ts';
 import { recordApplied, withConfigSecret } from '../k8s/applied-state.ts';
 import { appliedConfigSecret } from '../engines/declarative.ts';
 import { isNotFound } from '../k8s/client.ts';
+import { decodeSecretData, podIp } from '../k8s/reads.ts';
 import { getCustom } from '../k8s/resources.ts';
 import type { OpsInput } from '../workflows/shared.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -57,21 +58,14 @@ async function readSettings(host: string, cred: Credentials): Promise<Map<string
   return new Map(rows.map((r) => [r.name, r]));
 }
 
-const decode = (s: V1Secret) => Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-
 /** Pure: the name of the Secret holding a custom config, from the database and the content. */
 export const userConfigSecretName = (db: string, userConf: string) => `${db}-custom-config-${createHash('sha256').update(userConf).digest('hex').slice(0, 10)}`;
 
 export function postgresConfigActivities(deps: ActivityDeps) {
   const { kube, pollMs = 250 } = deps;
-  const podIp = async (namespace: string, pod: string) => {
-    const p = await kube.core.readNamespacedPod({ name: pod, namespace });
-    if (!p.status?.podIP) throw new Error(`Pod ${pod} has no IP`);
-    return p.status.podIP;
-  };
   const readSecret = async (namespace: string, name: string) => {
     try {
-      return decode(await kube.core.readNamespacedSecret({ name, namespace }));
+      return decodeSecretData((await kube.core.readNamespacedSecret({ name, namespace })).data);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -110,7 +104,7 @@ export function postgresConfigActivities(deps: ActivityDeps) {
       const primary = primaryPodName(db);
       let catalog: Map<string, SettingRow>;
       try {
-        catalog = await readSettings(await podIp(ns, primary), await postgresCredentials(deps, ns, dbName));
+        catalog = await readSettings(await podIp(kube, ns, primary), await postgresCredentials(deps, ns, dbName));
       } catch (e) {
         // Not a verdict on the request: retried (the primary may be restarting).
         throw new Error(`cannot read pg_settings from ${primary} to validate the config: ${e instanceof Error ? e.message : String(e)}`);
@@ -185,14 +179,14 @@ export function postgresConfigActivities(deps: ActivityDeps) {
       const cred = await postgresCredentials(deps, namespace, database);
       const primary = primaryPodName(db);
       const standbys = podNames(db).filter((p) => p !== primary);
-      const lsn = await withPostgres(await podIp(namespace, primary), cred, async (c) => {
+      const lsn = await withPostgres(await podIp(kube, namespace, primary), cred, async (c) => {
         await c.query('CHECKPOINT');
         return (await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn ?? '';
       });
       const deadline = Date.now() + maxWaitMs;
       for (const pod of standbys) {
         await pollUntil(async () => {
-          const done = await withPostgres(await podIp(namespace, pod), cred, async (c) => {
+          const done = await withPostgres(await podIp(kube, namespace, pod), cred, async (c) => {
             const r = await c.query<{ caught_up: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up', [lsn]);
             if (!r.rows[0]?.caught_up) return false;
             await c.query('CHECKPOINT'); // on a standby: a restartpoint at the checkpoint just replayed
@@ -218,7 +212,7 @@ export function postgresConfigActivities(deps: ActivityDeps) {
       for (const pod of pods) {
         await pollUntil(async () => {
           try {
-            const host = await podIp(namespace, pod);
+            const host = await podIp(kube, namespace, pod);
             await withPostgres(host, cred, (c) => c.query('SELECT pg_reload_conf()'));
             // The postmaster reloads asynchronously; a new session starts from its settings, so the
             // read-back uses one (the session that asked for the reload may have read the files itself).

@@ -6,20 +6,16 @@ import { PostgresSchema } from '../api/databases.ts';
 import { authSecretName } from '../engines/common.ts';
 import { PG_PORT, podNames, primaryPodName } from '../engines/postgres/render.ts';
 import { syncProblems, type ReplicationRow, type SyncFacts } from '../engines/postgres/sync.ts';
+import { podIp, readCredentials, type Credentials } from '../k8s/reads.ts';
 import { getCustom } from '../k8s/resources.ts';
 import type { ActivityDeps } from './deps.ts';
 import { pollUntil } from './heartbeat.ts';
 
-export interface Credentials {
-  user: string;
-  password: string;
-}
+export type { Credentials };
 
 export async function postgresCredentials(deps: ActivityDeps, namespace: string, database: string): Promise<Credentials> {
   const db = PostgresSchema.parse(await getCustom(deps.kube, { kind: 'Postgres', namespace, name: database }));
-  const secret = await deps.kube.core.readNamespacedSecret({ name: authSecretName(db), namespace });
-  const get = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8');
-  return { user: get('username') || 'postgres', password: get('password') };
+  return readCredentials(deps.kube, namespace, authSecretName(db), 'postgres');
 }
 
 export async function withPostgres<T>(host: string, cred: Credentials, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -62,15 +58,10 @@ export function postgresSyncActivities(deps: ActivityDeps) {
       const primary = primaryPodName(db);
       const standbys = onlyStandbys ?? podNames(db).filter((p) => p !== primary);
       let last: string[] = [];
-      const ip = async (pod: string) => {
-        const p = await kube.core.readNamespacedPod({ name: pod, namespace });
-        if (!p.status?.podIP) throw new Error(`Pod ${pod} has no IP`);
-        return p.status.podIP;
-      };
       const deadline = Date.now() + maxWaitMs;
       return pollUntil(async () => {
         try {
-          const member = async (name: string) => ({ name, host: await ip(name) });
+          const member = async (name: string) => ({ name, host: await podIp(kube, namespace, name) });
           const facts = await gatherSyncFacts(await member(primary), await Promise.all(standbys.map(member)), cred);
           last = syncProblems(facts, config.sync.maxLagBytes, config.sync.sizeTolerance);
         } catch (e) {

@@ -8,6 +8,7 @@ import { proxysqlMembers } from '../engines/proxysql/plan.ts';
 import { isNotFound } from '../k8s/client.ts';
 import { getCustom } from '../k8s/resources.ts';
 import type { ActivityDeps } from './deps.ts';
+import { podIp, readCredentials } from '../k8s/reads.ts';
 
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -33,15 +34,9 @@ export interface ProxySQLAdmin {
 export async function proxysqlAdmin(deps: ActivityDeps, namespace: string, name: string): Promise<ProxySQLAdmin> {
   const db = await readProxySQL(deps, namespace, name);
   if (!db) throw new Error(`ProxySQL ${name} not found in namespace ${namespace}`);
-  const secret = await deps.kube.core.readNamespacedSecret({ name: authSecretName(db), namespace });
-  const dec = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8');
-  const user = dec('username');
-  const password = dec('password');
-  const connect = async (pod: string) => {
-    const p = await deps.kube.core.readNamespacedPod({ name: pod, namespace });
-    if (!p.status?.podIP) throw new Error(`Pod ${pod} has no IP`);
-    return mysql.createConnection({ host: p.status.podIP, port: PROXYSQL_ADMIN_PORT, user, password, connectTimeout: 5000 });
-  };
+  const { user, password } = await readCredentials(deps.kube, namespace, authSecretName(db), '');
+  const connect = async (pod: string) =>
+    mysql.createConnection({ host: await podIp(deps.kube, namespace, pod), port: PROXYSQL_ADMIN_PORT, user, password, connectTimeout: 5000 });
   const close = (c: mysql.Connection) => c.end().catch(() => c.destroy());
   const members = proxysqlMembers(db);
   return {

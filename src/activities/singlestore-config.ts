@@ -20,17 +20,14 @@ import { attemptDeadline } from './deadline.ts';
 import type { ActivityDeps } from './deps.ts';
 import { pollUntil } from './heartbeat.ts';
 import { errorText, readSingleStore, showVariables, singlestoreCredentials, withNode } from './singlestore-conn.ts';
+import { decodeSecretData } from '../k8s/reads.ts';
 
 /** A problem with the request itself (names the field); no retry can fix it. */
 export class RequestProblem extends Error {}
 
-function decode(data: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-}
-
 async function secretData(kube: Kube, namespace: string, name: string, field: string): Promise<Record<string, string>> {
   try {
-    return decode((await kube.core.readNamespacedSecret({ name, namespace })).data);
+    return decodeSecretData((await kube.core.readNamespacedSecret({ name, namespace })).data);
   } catch (e) {
     if (isNotFound(e)) throw new RequestProblem(`${field}: Secret "${name}" not found in namespace ${namespace}`);
     throw e;

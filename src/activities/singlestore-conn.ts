@@ -7,6 +7,7 @@ import { authSecretName } from '../engines/common.ts';
 import { SDB_PORT } from '../engines/singlestore/render.ts';
 import { isNotFound, type Kube } from '../k8s/client.ts';
 import { getCustom } from '../k8s/resources.ts';
+import { podIp, readCredentials } from '../k8s/reads.ts';
 
 export interface SdbCredentials {
   user: string;
@@ -24,17 +25,10 @@ export async function readSingleStore(kube: Kube, namespace: string, name: strin
 }
 
 export async function singlestoreCredentials(kube: Kube, db: SingleStore): Promise<SdbCredentials> {
-  const secret = await kube.core.readNamespacedSecret({ name: authSecretName(db), namespace: db.metadata.namespace ?? '' });
-  const get = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8');
-  return { user: get('username') || 'root', password: get('password') };
+  return readCredentials(kube, db.metadata.namespace ?? '', authSecretName(db), 'root');
 }
 
-/** A Pod's IP (there is no cluster DNS on the local cluster; opsflow always connects to Pod IPs). */
-export async function podIp(kube: Kube, namespace: string, pod: string): Promise<string> {
-  const p = await kube.core.readNamespacedPod({ name: pod, namespace });
-  if (!p.status?.podIP || p.metadata?.deletionTimestamp) throw new Error(`Pod ${pod} has no IP`);
-  return p.status.podIP;
-}
+export { podIp };
 
 /** Runs fn on a connection to one Pod (its IP, port 3306), closing it afterwards. */
 export async function withNode<T>(kube: Kube, namespace: string, pod: string, cred: SdbCredentials, fn: (c: mysql.Connection) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 // The watcher process: the provisioner (database CRs → StatefulSets, Services, Secrets) and the
 // OpsRequest watcher (OpsRequest → one Temporal workflow). Stops cleanly on SIGTERM/SIGINT.
-import { loadConfig } from '../config.ts';
+import { loadConfigOrExit } from '../config.ts';
 import { loadPostgresScripts } from '../engines/postgres/scripts.ts';
 import { makeKube } from '../k8s/client.ts';
 import { createLogger } from '../logger.ts';
@@ -10,13 +10,7 @@ import { OpsWatcher } from './ops-watcher.ts';
 import { Provisioner } from './provisioner.ts';
 
 const log = createLogger({ component: 'watcher' });
-let config;
-try {
-  config = loadConfig();
-} catch (e) {
-  log.error((e as Error).message);
-  process.exit(2);
-}
+const config = loadConfigOrExit(log);
 const kube = makeKube();
 const namespace = process.env.OPSFLOW_WATCH_NAMESPACE;
 const provisioner = new Provisioner({ kube, log, scripts: loadPostgresScripts(), resyncMs: config.resyncMs, namespace });

@@ -16,6 +16,7 @@ import { ResilientInformer } from '../k8s/informer.ts';
 import { getClusterCustom, getCustom, listCustom, updateStatus } from '../k8s/resources.ts';
 import { WorkQueue } from '../k8s/workqueue.ts';
 import type { Logger } from '../logger.ts';
+import { decodeSecretData } from '../k8s/reads.ts';
 
 export interface ProvisionerOptions {
   kube: Kube;
@@ -198,7 +199,7 @@ export class Provisioner {
     let userConfig: Record<string, string> | undefined;
     if (db.spec.configSecret) {
       try {
-        userConfig = decodeSecret((await kube.core.readNamespacedSecret({ name: db.spec.configSecret.name, namespace: key.namespace })).data);
+        userConfig = decodeSecretData((await kube.core.readNamespacedSecret({ name: db.spec.configSecret.name, namespace: key.namespace })).data);
       } catch (e) {
         if (!isNotFound(e)) throw e;
         await write({ configError: `spec.configSecret: Secret "${db.spec.configSecret.name}" not found` });
@@ -208,7 +209,7 @@ export class Provisioner {
     const secrets: Record<string, Record<string, string>> = {};
     for (const ref of p.configSecretRefs?.(db) ?? []) {
       try {
-        secrets[ref.name] ??= decodeSecret((await kube.core.readNamespacedSecret({ name: ref.name, namespace: key.namespace })).data);
+        secrets[ref.name] ??= decodeSecretData((await kube.core.readNamespacedSecret({ name: ref.name, namespace: key.namespace })).data);
       } catch (e) {
         if (!isNotFound(e)) throw e;
         await write({ configError: `${ref.field}: Secret "${ref.name}" not found` });
@@ -308,9 +309,5 @@ export class Provisioner {
     }
     return { ready, message: notes.join('; ') };
   }
-}
-
-function decodeSecret(data: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 

@@ -5,7 +5,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { withActivityContext } from '../activities/logging.ts';
 import { createActivities } from '../activities/index.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfigOrExit } from '../config.ts';
 import { makeKube } from '../k8s/client.ts';
 import { createLogger } from '../logger.ts';
 import { describeConnection, temporalConnectionOptions } from '../temporal/connection.ts';
@@ -14,13 +14,7 @@ import { workflowInterceptors, workflowsPath } from './workflow-modules.ts';
 
 
 const log = createLogger({ component: 'worker' });
-let config;
-try {
-  config = loadConfig();
-} catch (e) {
-  log.error((e as Error).message);
-  process.exit(2);
-}
+const config = loadConfigOrExit(log);
 try {
   installRuntime(log, config.metrics.address);
 } catch (e) {

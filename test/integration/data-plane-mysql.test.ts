@@ -26,6 +26,7 @@ import { cmdline, procStat, sameProcessAlive } from '../../devenv/runtime/procfs
 import { clients, eventually, isReady, tempNamespace } from '../support/kube.ts';
 import { restartRuntime } from '../support/runtime.ts';
 import { startProvisioner } from '../support/provisioner.ts';
+import { withConn } from '../support/proxysql.ts';
 
 /** Fails (does not skip) with what to do when the runtime is not there. */
 async function requireRuntime(): Promise<void> {
@@ -51,15 +52,6 @@ function containerProcess(pod: V1Pod, container: string): { pid: number; startTi
     return [kv.slice(0, i), kv.slice(i + 1)];
   }));
   return { pid: proc.pid, startTime: proc.startTime, env };
-}
-
-async function withConn<T>(host: string, port: number, creds: { user: string; password: string }, f: (c: mysql.Connection) => Promise<T>): Promise<T> {
-  const c = await mysql.createConnection({ host, port, ...creds, connectTimeout: 5000 });
-  try {
-    return await f(c);
-  } finally {
-    await c.end().catch(() => c.destroy());
-  }
 }
 
 describe('local data plane: simulated SingleStore and ProxySQL Pods as processes (runtime, provisioner, mysql2)', function () {

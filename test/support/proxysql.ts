@@ -15,7 +15,8 @@ export async function adminCreds(namespace: string, db: string): Promise<{ user:
   return { user: dec('username'), password: dec('password') };
 }
 
-async function withConn<T>(host: string, port: number, creds: { user: string; password: string }, f: (c: mysql.Connection) => Promise<T>): Promise<T> {
+/** Runs f on a MySQL-protocol connection (closed afterwards). */
+export async function withConn<T>(host: string, port: number, creds: { user: string; password: string }, f: (c: mysql.Connection) => Promise<T>): Promise<T> {
   const c = await mysql.createConnection({ host, port, ...creds, connectTimeout: 5000 });
   try {
     return await f(c);
