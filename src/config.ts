@@ -1,6 +1,7 @@
 // opsflow's configuration, from the environment, validated at start-up with errors naming the variable.
 import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
+import { StepTimeoutSchema } from './api/common.ts';
 
 const bool = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 /** A path to a regular file this process can read (checked now, so a typo fails at start-up, not at the first connection). */
@@ -28,7 +29,7 @@ const EnvSchema = z.object({
   OPSFLOW_TASK_QUEUE: z.string().min(1).default('opsflow'),
   OPSFLOW_SYNC_MAX_LAG_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   OPSFLOW_SYNC_SIZE_TOLERANCE: z.coerce.number().min(0).max(1).default(0.2),
-  OPSFLOW_DEFAULT_STEP_TIMEOUT: z.string().regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 10m').default('10m'),
+  OPSFLOW_DEFAULT_STEP_TIMEOUT: StepTimeoutSchema.default('10m'),
   OPSFLOW_RESYNC_SECONDS: z.coerce.number().int().positive().default(300),
   OPSFLOW_METRICS_ADDRESS: listenAddress.default('127.0.0.1:9464'),
 }).superRefine((e, ctx) => {

@@ -11,6 +11,7 @@ import { getCustom, listCustom, updateStatus } from '../k8s/resources.ts';
 import { recordApplied } from '../k8s/applied-state.ts';
 import { API_VERSION } from '../api/common.ts';
 import type { ActivityDeps } from './deps.ts';
+import { workflowIdFor } from '../temporal/ids.ts';
 import { heartbeat, impossible, pollUntil } from './heartbeat.ts';
 
 export interface DbRef {
@@ -22,27 +23,50 @@ export interface DbRef {
 type Db = KubernetesObject & { spec: Record<string, unknown>; status?: DatabaseStatus };
 type Ops = KubernetesObject & { spec: { databaseRef?: { name: string }; proxyRef?: { name: string } }; status?: OpsRequestStatus };
 
-/** Pure: which earlier, unfinished OpsRequest of the same database this one waits for, if any. */
-export function blockingRequest(all: Ops[], self: { name: string; uid: string }, database: string): Ops | undefined {
+/** Pure: the earlier, unfinished OpsRequests of the same database, oldest first (creation time, then name). */
+export function earlierRequests(all: Ops[], self: { name: string; uid: string }, database: string): Ops[] {
   const sameDb = all.filter((o) => (o.spec.databaseRef?.name ?? o.spec.proxyRef?.name) === database);
   const created = (o: Ops) => new Date(o.metadata?.creationTimestamp ?? 0).getTime();
   const me = sameDb.find((o) => o.metadata?.uid === self.uid);
-  if (!me) return undefined;
+  if (!me) return [];
   return sameDb
     .filter((o) => o.metadata?.uid !== self.uid && !terminalPhases.includes(o.status?.phase ?? 'Pending'))
     .filter((o) => created(o) < created(me) || (created(o) === created(me) && (o.metadata?.name ?? '') < self.name))
-    .sort((a, b) => created(a) - created(b))[0];
+    .sort((a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
 }
 
-export function databaseActivities({ kube, pollMs = 200 }: ActivityDeps) {
+/** Pure: which earlier, unfinished OpsRequest of the same database this one waits for, if any. */
+export function blockingRequest(all: Ops[], self: { name: string; uid: string }, database: string): Ops | undefined {
+  return earlierRequests(all, self, database)[0];
+}
+
+export function databaseActivities({ kube, pollMs = 200, runs }: ActivityDeps) {
   const readDb = (ref: DbRef) => getCustom<Db>(kube, ref);
   return {
-    /** Waits until every earlier unfinished OpsRequest of the same database has ended; returns what it waited for. */
+    /**
+     * Waits until every earlier OpsRequest of the same database whose run is still open (or not yet
+     * started) has ended; returns what it waited for. A request whose run has closed never holds
+     * the queue, whatever its phase says. Only the message of this request is written, never its
+     * phase (a late attempt must not turn a finished request back into a waiting one).
+     */
     async waitForTurn(opsKind: string, ref: DbRef, self: { name: string; uid: string }): Promise<string[]> {
       const waited = new Set<string>();
+      const holds = async (o: Ops): Promise<boolean> => {
+        if (!runs) return true;
+        const id = workflowIdFor({ kind: opsKind, namespace: ref.namespace, name: o.metadata?.name ?? '', uid: o.metadata?.uid ?? '' });
+        const state = await runs.state(id);
+        // absent: not started yet (it will be), unless a run was recorded once and is gone (retention).
+        return state === 'open' || (state === 'absent' && !o.status?.workflow?.id);
+      };
       await pollUntil(async () => {
         const all = await listCustom<Ops>(kube, opsKind, ref.namespace);
-        const blocker = blockingRequest(all, self, ref.name);
+        let blocker: Ops | undefined;
+        for (const o of earlierRequests(all, self, ref.name)) {
+          if (await holds(o)) {
+            blocker = o;
+            break;
+          }
+        }
         if (!blocker) return true;
         const name = blocker.metadata?.name ?? '';
         waited.add(name);
@@ -50,7 +74,7 @@ export function databaseActivities({ kube, pollMs = 200 }: ActivityDeps) {
         // write of the run may have replaced it meanwhile, so it is checked on every poll).
         const message = `waiting for ${opsKind} ${name}, an earlier operation on ${ref.kind} ${ref.name}`;
         await updateStatus<Ops, OpsRequestStatus>(kube, { kind: opsKind, namespace: ref.namespace, name: self.name }, (cur) =>
-          cur.metadata?.uid === self.uid ? { ...cur.status, phase: 'Pending', message } : undefined);
+          cur.metadata?.uid === self.uid && !terminalPhases.includes(cur.status?.phase ?? 'Pending') ? { ...cur.status, message } : undefined);
         return undefined;
       }, pollMs, () => ({ waitingFor: [...waited] }));
       return [...waited];

@@ -1,5 +1,6 @@
 // Shapes shared by every opsflow kind: API group, object metadata, references, conditions.
 import { z } from 'zod';
+import { DURATION_PATTERN, TIMEOUT_MAX, TIMEOUT_MIN, timeoutProblem } from './duration.ts';
 
 export const GROUP = 'opsflow.dev';
 export const VERSION = 'v1alpha1';
@@ -39,8 +40,13 @@ export const ConditionSchema = z.object({
 });
 export type Condition = z.infer<typeof ConditionSchema>;
 
-/** A Go-style duration such as 30s, 5m or 1h30m. */
-export const DurationSchema = z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, 'must be a duration such as 30s, 5m or 1h');
+/** A Go-style duration such as 30s, 5m or 1h30m (the grammar of src/api/duration.ts). */
+export const DurationSchema = z.string().max(32).regex(DURATION_PATTERN, 'must be a duration such as 30s, 5m or 1h30m');
+
+/** spec.timeout of an OpsRequest: a duration within TIMEOUT_MIN .. TIMEOUT_MAX (CEL's duration() reads the same grammar). */
+export const StepTimeoutSchema = DurationSchema
+  .refine((v) => timeoutProblem(v) === undefined, { message: `must be between ${TIMEOUT_MIN} and ${TIMEOUT_MAX}` })
+  .meta({ 'x-kubernetes-validations': [{ rule: `duration(self) >= duration('${TIMEOUT_MIN}') && duration(self) <= duration('${TIMEOUT_MAX}')`, message: `must be between ${TIMEOUT_MIN} and ${TIMEOUT_MAX}` }] });
 
 /** Persistent storage of a database member, shaped like a PersistentVolumeClaim spec. */
 export const StorageSpecSchema = z.object({

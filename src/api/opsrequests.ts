@@ -1,7 +1,7 @@
 // The OpsRequest kinds: PostgresOpsRequest (pgops), SingleStoreOpsRequest (sdbops), ProxySQLOpsRequest (prxops).
 // Shaped like KubeDB's, so its example OpsRequests work with only apiVersion changed.
 import { z } from 'zod';
-import { ConditionSchema, DurationSchema, LocalObjectReferenceSchema, ObjectMetaSchema } from './common.ts';
+import { ConditionSchema, LocalObjectReferenceSchema, ObjectMetaSchema, StepTimeoutSchema } from './common.ts';
 
 /** Types handled today; HorizontalScaling, VerticalScaling, VolumeExpansion and ReconfigureTLS come later. */
 export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart']);
@@ -35,7 +35,7 @@ export type OpsRequestStatus = z.infer<typeof OpsRequestStatusSchema>;
 
 const commonSpec = {
   type: OpsRequestTypeSchema,
-  timeout: DurationSchema.optional().meta({ description: 'Bound on each step of the operation' }),
+  timeout: StepTimeoutSchema.optional().meta({ description: 'Bound on each step of the operation (10s to 24h), e.g. 90s, 5m, 1h30m' }),
   apply: z.enum(['IfReady', 'Always']).default('IfReady'),
   maxRetries: z.number().int().min(0).max(100).optional(),
   approval: z.enum(['Required', 'Automatic']).default('Automatic').meta({ description: 'Required: the run waits in WaitingForApproval until approved (opsflow approve, or the annotation opsflow.dev/approved-by)' }),

@@ -10,6 +10,8 @@ import { makeKube } from '../k8s/client.ts';
 import { createLogger } from '../logger.ts';
 import { describeConnection, temporalConnectionOptions } from '../temporal/connection.ts';
 import { installRuntime } from '../temporal/runtime.ts';
+import { connectClient } from '../temporal/client.ts';
+import { runLookup } from '../temporal/run-lookup.ts';
 import { workflowInterceptors, workflowsPath } from './workflow-modules.ts';
 
 
@@ -22,15 +24,18 @@ try {
   process.exit(2);
 }
 const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+// Activities ask Temporal whether another request's run is still open (WaitForTurn).
+const client = await connectClient(config.temporal);
 const worker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   workflowsPath,
   interceptors: workflowInterceptors,
-  activities: createActivities({ kube: makeKube(), log: withActivityContext(log), config }),
+  activities: createActivities({ kube: makeKube(), log: withActivityContext(log), config, runs: runLookup(client) }),
 });
 log.info('worker started', { ...describeConnection(config.temporal), taskQueue: config.temporal.taskQueue, metrics: `http://${config.metrics.address}/metrics` });
 await worker.run();
 await connection.close();
+await client.connection.close();
 log.info('worker stopped');

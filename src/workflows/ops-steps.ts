@@ -7,32 +7,50 @@ import type { DbRef } from '../activities/database.ts';
 import { countPodRolled } from './metrics.ts';
 import { approveSignal, databaseNameOf, type OpsInput, type OpsResult } from './shared.ts';
 import { errorMessage, Tracker } from './tracker.ts';
+import { stepTimeoutMs } from '../api/duration.ts';
 
-function options(input: OpsInput, long: boolean): ActivityOptions {
+function options(input: OpsInput, kind: 'short' | 'long' | 'persistent'): ActivityOptions {
   const attempts = (input.spec.maxRetries ?? 5) + 1;
   const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: attempts };
-  // Long steps wait on the cluster: bounded by spec.timeout, heartbeating so a dead worker is noticed.
-  return long
-    ? { startToCloseTimeout: input.spec.timeout ?? '10m', heartbeatTimeout: '30s', retry }
-    : { startToCloseTimeout: '1m', retry };
+  // spec.timeout is parsed here (Go-style, e.g. 1h30m), never handed to Temporal's own parser.
+  const stepMs = stepTimeoutMs(input.spec.timeout);
+  switch (kind) {
+    case 'short': return { startToCloseTimeout: '1m', retry };
+    // Long steps wait on the cluster: bounded by spec.timeout, heartbeating so a dead worker is noticed.
+    case 'long': return { startToCloseTimeout: stepMs, heartbeatTimeout: '30s', retry };
+    // Resume and the final status write: retried with backoff until the API server answers,
+    // whatever spec.maxRetries says (a database is never left paused, a run always ends final).
+    case 'persistent': return { startToCloseTimeout: stepMs, heartbeatTimeout: '30s', retry: { ...retry, maximumAttempts: Number.POSITIVE_INFINITY } };
+  }
 }
 
 export type OpsContext = ReturnType<typeof opsContext>;
 
 export function opsContext(input: OpsInput, dbKind: DbRef['kind']) {
-  const short = proxyActivities<Activities>(options(input, false));
-  const long = proxyActivities<Activities>(options(input, true));
+  const short = proxyActivities<Activities>(options(input, 'short'));
+  const long = proxyActivities<Activities>(options(input, 'long'));
+  const persistent = proxyActivities<Activities>(options(input, 'persistent'));
   const opsRef = { kind: input.kind, namespace: input.namespace, name: input.name, uid: input.uid };
   const dbRef: DbRef = { kind: dbKind, namespace: input.namespace, name: databaseNameOf(input) };
   // Runs started before this patch awaited every progress write; newer ones write in the background.
   const metricTags = { kind: input.kind, type: input.spec.type };
-  const t = new Tracker((p) => short.recordProgress(opsRef, p), patched('progress-in-background'), metricTags);
+  const t = new Tracker((p) => short.recordProgress(opsRef, p), patched('progress-in-background'), metricTags, (p) => persistent.recordProgress(opsRef, p));
+  let finished: OpsResult | undefined;
+  const finish = async (phase: OpsResult['phase'], message: string): Promise<OpsResult> => {
+    if (finished) return finished;
+    finished = { phase, message };
+    await t.setPhase(phase, message);
+    return finished;
+  };
   return {
-    input, short, long, opsRef, dbRef, t, metricTags,
+    input, short, long, persistent, opsRef, dbRef, t, metricTags,
     requester: `${input.kind}/${input.name}`,
-    finish: async (phase: OpsResult['phase'], message: string): Promise<OpsResult> => {
-      await t.setPhase(phase, message);
-      return { phase, message };
+    /** The final phase, once (a later call returns the first result). */
+    finish,
+    /** The same, even while the run is being cancelled. */
+    finishNonCancellable: (phase: OpsResult['phase'], message: string) => CancellationScope.nonCancellable(() => finish(phase, message)),
+    get finished(): OpsResult | undefined {
+      return finished;
     },
   };
 }
@@ -94,9 +112,19 @@ export async function whilePaused(ops: OpsContext, body: () => Promise<void>, on
     await body();
   } catch (e) {
     failure = e;
-    if (onFailure && !isCancellation(e)) await CancellationScope.nonCancellable(onFailure).catch(() => undefined);
-  } finally {
-    await CancellationScope.nonCancellable(() => t.step('ResumeDatabase', () => long.resumeDatabase(dbRef, requester), () => 'the provisioner manages the database again'));
+    if (onFailure && !isCancellation(e)) {
+      // A failure of the clean-up is reported with the original one, never swallowed.
+      await CancellationScope.nonCancellable(onFailure).catch((cleanup: unknown) => {
+        failure = new Error(`${errorMessage(e)}; and then ${errorMessage(cleanup)}`);
+      });
+    }
+  }
+  try {
+    await CancellationScope.nonCancellable(() => t.step('ResumeDatabase', () => ops.persistent.resumeDatabase(dbRef, requester), () => 'the provisioner manages the database again'));
+  } catch (e) {
+    // Retried without bound, so only a permanent error gets here; the provisioner also clears a
+    // pause whose run has closed. The run still ends with a final phase that says so.
+    failure ??= new Error(`could not resume ${dbRef.kind} ${dbRef.name}: ${errorMessage(e)}`);
   }
   return failure;
 }

@@ -1,24 +1,60 @@
-// The steps of each ops workflow as declared up front (pure), shared by the workflows (their
-// progress plan) and `opsflow plan` (the dry run prints the same list).
+// The steps of each operation as declared up front (pure): one function per operation, used by its
+// workflow (the progress plan), by `opsflow plan` (the dry run prints the same list) and by the
+// progress display. Each starts at WaitForTurn; fullSteps adds what comes before.
+import type { ReconfigurePlan } from '../activities/postgres-config.ts';
+import type { ProxySQLReconfigurePlan, ProxySQLUpdatePlan } from '../activities/proxysql-validate.ts';
+import type { SdbReconfigurePlan, SdbRoleReconfigure, SdbUpdatePlan } from '../activities/singlestore-validate.ts';
 import type { RestartPlan, UpdatePlan } from '../activities/validate.ts';
 import type { OpsInput } from './shared.ts';
 
+const restartPods = (pods: string[]) => pods.map((p) => `RestartPod-${p}`);
+
 export function postgresUpdateVersionSteps(plan: UpdatePlan): string[] {
-  const rolls = plan.pods.map((p) => `RestartPod-${p}`);
+  const rolls = restartPods(plan.pods);
   return ['WaitForTurn', 'PauseDatabase', 'UpdateStatefulSet', ...(plan.major ? [rolls[0] ?? '', 'CopiedOldBinaries', ...rolls.slice(1)] : rolls), 'UpdateDatabase', 'ResumeDatabase'];
 }
 
 export function postgresRestartSteps(plan: RestartPlan): string[] {
-  return ['WaitForTurn', 'PauseDatabase', ...plan.pods.map((p) => `RestartPod-${p}`), 'ResumeDatabase'];
+  return ['WaitForTurn', 'PauseDatabase', ...restartPods(plan.pods), 'ResumeDatabase'];
 }
 
-/** The whole run as a dry run shows it: Validate, the admission steps the spec asks for, then the plan. */
+export function postgresReconfigureSteps(plan: ReconfigurePlan): string[] {
+  const rolls = plan.pods.flatMap((p, i) => (plan.primaryFirst && i === 1 ? ['Checkpoint', `RestartPod-${p}`] : [`RestartPod-${p}`]));
+  return ['WaitForTurn', 'PauseDatabase', 'UpdateConfig', ...(plan.action === 'Restart' ? [...rolls, 'CheckSettings'] : ['ReloadConfig']), 'ResumeDatabase'];
+}
+
+export function singlestoreUpdateVersionSteps(plan: SdbUpdatePlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', 'UpdateStatefulSets', ...restartPods(plan.pods.map((p) => p.pod)), 'UpdateDatabase', 'ResumeDatabase'];
+}
+
+/** A role's Pods roll when restart is true, or auto with a parameter dropped (it can't be unset online). */
+export const sdbRoleRolls = (r: Pick<SdbRoleReconfigure, 'restart' | 'dropped'>): boolean => r.restart === 'true' || (r.restart === 'auto' && r.dropped.length > 0);
+
+export function singlestoreReconfigureSteps(plan: SdbReconfigurePlan): string[] {
+  return ['WaitForTurn', 'ValidateParameters', 'PauseDatabase', ...plan.roles.flatMap((r) => [
+    `PersistConfig-${r.role}`, ...(sdbRoleRolls(r) ? restartPods(r.pods) : [`ApplyConfig-${r.role}`]), `VerifyConfig-${r.role}`,
+  ]), 'ResumeDatabase'];
+}
+
+export function proxysqlUpdateVersionSteps(plan: ProxySQLUpdatePlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', 'UpdateStatefulSet', ...restartPods(plan.pods), 'UpdateDatabase', 'ResumeDatabase'];
+}
+
+export function proxysqlReconfigureSteps(_plan: ProxySQLReconfigurePlan): string[] {
+  return ['WaitForTurn', 'CheckCurrentConfig', 'PauseDatabase', 'ApplyConfiguration', 'VerifyConfiguration', 'ResumeDatabase'];
+}
+
+/**
+ * The whole run as a dry run shows it: Validate, the admission steps the spec asks for, the second
+ * judgement once it is the request's turn, then the plan.
+ */
 export function fullSteps(spec: OpsInput['spec'], planned: string[]): string[] {
   const out = ['Validate'];
   for (const s of planned) {
     if (s === 'WaitForTurn' && spec.approval === 'Required') out.push('Approval');
     out.push(s);
     if (s === 'WaitForTurn' && (spec.apply ?? 'IfReady') === 'IfReady') out.push('DatabaseReady');
+    if (s === 'WaitForTurn') out.push('Revalidate');
   }
   return out;
 }

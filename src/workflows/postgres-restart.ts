@@ -1,24 +1,22 @@
 // Postgres Restart: a rolling restart in the safe order (standbys first, the primary last) with the
 // same per-Pod checks as an update: pause → restart each Pod (UID-tracked, so a retry never
 // restarts a Pod twice) → sync check → resume.
-import type { OpsInput, OpsResult } from './shared.ts';
-import { admit, conclude, postgresOps, rollPostgresPod, whilePaused } from './postgres-steps.ts';
+import type { RestartPlan } from '../activities/validate.ts';
 import { postgresRestartSteps } from './plans.ts';
+import { rollPostgresPod } from './postgres-steps.ts';
+import { runOperation } from './run-operation.ts';
+import type { OpsInput, OpsResult } from './shared.ts';
 
-export async function postgresRestart(input: OpsInput): Promise<OpsResult> {
-  const ops = postgresOps(input);
-  const { t, short, dbRef } = ops;
-  await t.setPhase('Pending', 'validating the request');
-  const v = await t.step('Validate', () => short.validatePostgresRestart(input),
-    (r) => (r.outcome === 'Proceed' ? `restart ${r.plan.pods.join(', ')}` : r.reason));
-  if (v.outcome !== 'Proceed') return ops.finish(v.outcome, v.reason);
-  const plan = v.plan;
-  t.plan(postgresRestartSteps(plan));
-  const refused = await admit(ops);
-  if (refused) return refused;
-  await t.setPhase('Progressing', `restarting ${dbRef.name}`);
-  const failure = await whilePaused(ops, async () => {
-    for (const pod of plan.pods) await rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
+export function postgresRestart(input: OpsInput): Promise<OpsResult> {
+  return runOperation<RestartPlan>(input, {
+    database: 'Postgres',
+    validate: ({ short }) => short.validatePostgresRestart(input),
+    describe: (plan) => `restart ${plan.pods.join(', ')}`,
+    steps: postgresRestartSteps,
+    progressing: (plan) => `restarting ${plan.database}`,
+    body: async (ops, plan) => {
+      for (const pod of plan.pods) await rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
+    },
+    success: (plan) => `${plan.database} restarted, ${plan.pods.length} Pod(s)`,
   });
-  return conclude(ops, failure, `${dbRef.name} restarted, ${plan.pods.length} Pod(s)`);
 }

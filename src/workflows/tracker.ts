@@ -1,6 +1,6 @@
 // The plan of a run as steps with states and times; every change is mirrored to the OpsRequest
 // status by an activity, and the progress query reads it. Deterministic (workflow clock only).
-import { setHandler } from '@temporalio/workflow';
+import { isCancellation, setHandler } from '@temporalio/workflow';
 import { countOperation, recordStepDuration, type OpsMetricTags } from './metrics.ts';
 import type { OpsPhase, Progress, Step } from './shared.ts';
 import { progressQuery } from './shared.ts';
@@ -16,8 +16,18 @@ export class Tracker {
    * background: step changes are published off the critical path (in order, coalesced to the
    * latest snapshot) instead of each one being awaited; phase changes are always awaited.
    */
-  constructor(private readonly publish: (p: Progress) => Promise<void>, private readonly background = false, private readonly metricTags?: OpsMetricTags) {
+  constructor(
+    private readonly publish: (p: Progress) => Promise<void>,
+    private readonly background = false,
+    private readonly metricTags?: OpsMetricTags,
+    /** Publishes the final phase (retried without bound by the caller's activity options). */
+    private readonly publishFinal: (p: Progress) => Promise<void> = publish,
+  ) {
     setHandler(progressQuery, () => this.snapshot());
+  }
+
+  get currentPhase(): OpsPhase {
+    return this.phase;
   }
 
   private emit(): Promise<void> {
@@ -55,12 +65,36 @@ export class Tracker {
     this.steps.splice(i < 0 ? this.steps.length : i, 0, { name, state: 'Pending' });
   }
 
+  /**
+   * Re-declares the steps still to run (after the request was judged again): steps that ran keep
+   * their place and state, Pending ones not in the new list go, new ones follow in order.
+   */
+  replan(names: string[]): void {
+    const ran = this.steps.filter((s) => s.state !== 'Pending');
+    const pending = names.filter((n) => !ran.some((s) => s.name === n)).map((n) => this.steps.find((s) => s.name === n) ?? { name: n, state: 'Pending' as const });
+    this.steps.splice(0, this.steps.length, ...ran, ...pending);
+  }
+
+  /** Declares one step right after the steps that already ran. */
+  planNext(name: string): void {
+    if (this.steps.some((s) => s.name === name)) return;
+    const i = this.steps.findIndex((s) => s.state === 'Pending');
+    this.steps.splice(i < 0 ? this.steps.length : i, 0, { name, state: 'Pending' });
+  }
+
+  /**
+   * The status is a mirror of the run: a phase write that fails for good does not fail the run
+   * (the final one is retried without bound, and the watcher also derives it from the result).
+   */
   async setPhase(phase: OpsPhase, message: string): Promise<void> {
     this.phase = phase;
     this.message = message;
-    if (this.metricTags && (phase === 'Successful' || phase === 'Failed' || phase === 'Skipped')) countOperation(this.metricTags, phase);
+    const final = phase === 'Successful' || phase === 'Failed' || phase === 'Skipped';
+    if (this.metricTags && final) countOperation(this.metricTags, phase);
     await this.flush();
-    await this.publish(this.snapshot());
+    await (final ? this.publishFinal : this.publish)(this.snapshot()).catch((e: unknown) => {
+      if (isCancellation(e)) throw e;
+    });
   }
 
   private find(name: string): Step {

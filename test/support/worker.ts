@@ -1,6 +1,8 @@
 // An in-process worker with opsflow's real workflows and activities (some activities may be
 // overridden by a test) on the shared dev server.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { runLookup } from '../../src/temporal/run-lookup.ts';
 import { createActivities, type Activities } from '../../src/activities/index.ts';
 import { makeKube } from '../../src/k8s/client.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -19,7 +21,9 @@ export function testConfig(taskQueue: string) {
 
 export async function startWorker(taskQueue: string, overrides: Partial<Activities> = {}): Promise<{ stop: () => Promise<void> }> {
   const connection = await NativeConnection.connect({ address: temporalAddress() });
-  const real = createActivities({ kube: makeKube(kubeConfig()), log: createLogger({ component: 'test-worker' }, 'warn'), config: testConfig(taskQueue), pollMs: 200 });
+  const clientConnection = await Connection.connect({ address: temporalAddress() });
+  const runs = runLookup(new Client({ connection: clientConnection }));
+  const real = createActivities({ kube: makeKube(kubeConfig()), log: createLogger({ component: 'test-worker' }, 'warn'), config: testConfig(taskQueue), pollMs: 200, runs });
   const worker = await Worker.create({ connection, taskQueue, workflowsPath, interceptors: workflowInterceptors, activities: { ...real, ...overrides } });
   const running = worker.run();
   return {
@@ -27,6 +31,7 @@ export async function startWorker(taskQueue: string, overrides: Partial<Activiti
       worker.shutdown();
       await running;
       await connection.close();
+      await clientConnection.close();
     },
   };
 }

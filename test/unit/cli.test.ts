@@ -53,8 +53,8 @@ describe('opsflow CLI (pure parts)', () => {
 
   it('the dry run adds the admission steps the spec asks for', () => {
     assert.deepEqual(fullSteps({ type: 'Restart', approval: 'Required' }, ['WaitForTurn', 'PauseDatabase', 'ResumeDatabase']),
-      ['Validate', 'Approval', 'WaitForTurn', 'DatabaseReady', 'PauseDatabase', 'ResumeDatabase']);
-    assert.deepEqual(fullSteps({ type: 'Restart', apply: 'Always' }, ['WaitForTurn', 'PauseDatabase']), ['Validate', 'WaitForTurn', 'PauseDatabase']);
+      ['Validate', 'Approval', 'WaitForTurn', 'DatabaseReady', 'Revalidate', 'PauseDatabase', 'ResumeDatabase']);
+    assert.deepEqual(fullSteps({ type: 'Restart', apply: 'Always' }, ['WaitForTurn', 'PauseDatabase']), ['Validate', 'WaitForTurn', 'Revalidate', 'PauseDatabase']);
   });
 
   it('status from conditions: states, durations, the Pod bar', () => {

@@ -111,7 +111,7 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
       await o.create('Postgres', 'broken', { version: '16.13', replicas: 1 });
       // Hold it Paused (as another operation would), so it is not Ready.
       await o.patch('Postgres', 'broken', { metadata: { annotations: { [PAUSE_ANNOTATION]: 'someone-else' } } });
-      const r = await run(await o.pgops('ifready', { type: 'UpdateVersion', databaseRef: { name: 'broken' }, updateVersion: { targetVersion: '16.15' }, timeout: '3s', maxRetries: 0 }));
+      const r = await run(await o.pgops('ifready', { type: 'UpdateVersion', databaseRef: { name: 'broken' }, updateVersion: { targetVersion: '16.15' }, timeout: '10s', maxRetries: 0 }));
       assert.equal(r.phase, 'Failed');
       assert.match(r.message, /broken did not become Ready \(spec\.apply is IfReady\)/);
       assert.equal((await o.db('broken')).metadata.annotations?.[PAUSE_ANNOTATION], 'someone-else', 'not taken over');
