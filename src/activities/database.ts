@@ -11,11 +11,12 @@ import { getCustom, listCustom, updateStatus } from '../k8s/resources.ts';
 import { recordApplied } from '../k8s/applied-state.ts';
 import { API_VERSION } from '../api/common.ts';
 import type { ActivityDeps } from './deps.ts';
+import type { DatabaseKind } from '../api/registry.ts';
 import { workflowIdFor } from '../temporal/ids.ts';
 import { heartbeat, impossible, pollUntil } from './heartbeat.ts';
 
 export interface DbRef {
-  kind: 'Postgres' | 'SingleStore' | 'ProxySQL';
+  kind: DatabaseKind;
   namespace: string;
   name: string;
 }

@@ -4,7 +4,8 @@ import { hostname } from 'node:os';
 import type { Condition } from '../api/common.ts';
 import { setCondition } from '../api/conditions.ts';
 import type { OpsRequestStatus } from '../api/opsrequests.ts';
-import { apiErrorMessage, isNotFound } from '../k8s/client.ts';
+import { apiErrorMessage, isNotFound, isPermanentApiError } from '../k8s/client.ts';
+import { impossible } from './heartbeat.ts';
 import { updateStatus } from '../k8s/resources.ts';
 import { API_VERSION } from '../api/common.ts';
 import type { Progress, Step } from '../workflows/shared.ts';
@@ -63,6 +64,8 @@ export function opsRequestActivities({ kube, log }: ActivityDeps) {
         });
       } catch (e) {
         if (isNotFound(e)) return; // the OpsRequest was deleted; its run is being cancelled
+        // Retried (for the final phase without bound) unless the API server refuses it for good.
+        if (isPermanentApiError(e)) throw impossible(`the API server refused the status of ${ref.kind} ${ref.name}: ${apiErrorMessage(e)}`);
         throw e;
       }
       for (const s of progress.steps) {

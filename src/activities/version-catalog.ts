@@ -5,7 +5,8 @@ import { judgeVersionChange } from '../engines/version-change.ts';
 import { isNotFound, type Kube } from '../k8s/client.ts';
 import { getClusterCustom } from '../k8s/resources.ts';
 
-export type CatalogKind = 'PostgresVersion' | 'SingleStoreVersion' | 'ProxySQLVersion';
+export type { CatalogKind } from '../api/registry.ts';
+import type { CatalogKind } from '../api/registry.ts';
 
 export type CatalogVerdict =
   | { outcome: 'Proceed'; current: VersionSpec; next: VersionSpec; major: boolean }

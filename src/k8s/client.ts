@@ -35,6 +35,9 @@ export function isApiError(e: unknown, code?: number): e is k8s.ApiException<unk
 }
 
 export const isNotFound = (e: unknown) => isApiError(e, 404);
+
+/** A refusal no retry can change (a 4xx other than conflict, timeout or throttling). */
+export const isPermanentApiError = (e: unknown): boolean => isApiError(e) && e.code >= 400 && e.code < 500 && ![408, 409, 429].includes(e.code);
 export const isConflict = (e: unknown) => isApiError(e, 409);
 
 /** The API server's own message from an error body, for status messages and logs. */

@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import type { OpsInput } from '../workflows/shared.ts';
 import { databaseNameOf } from '../workflows/shared.ts';
 import { temporalConnectionOptions } from './connection.ts';
+import { workflowTypeFor } from '../api/registry.ts';
 import { workflowIdFor, workflowUrl } from './ids.ts';
 
 export async function connectClient(cfg: Config['temporal']): Promise<Client> {
@@ -20,19 +21,7 @@ export const searchAttributes = {
   targetVersion: defineSearchAttributeKey('OpsflowTargetVersion', SearchAttributeType.KEYWORD),
 };
 
-/** The workflow type that runs an OpsRequest of this kind and type, or undefined when none exists yet. */
-export function workflowTypeFor(kind: OpsInput['kind'], type: string): string | undefined {
-  const table: Record<string, string> = {
-    'PostgresOpsRequest/UpdateVersion': 'postgresUpdateVersion',
-    'PostgresOpsRequest/Restart': 'postgresRestart',
-    'PostgresOpsRequest/Reconfigure': 'postgresReconfigure',
-    'ProxySQLOpsRequest/UpdateVersion': 'proxysqlUpdateVersion',
-    'ProxySQLOpsRequest/Reconfigure': 'proxysqlReconfigure',
-    'SingleStoreOpsRequest/UpdateVersion': 'singlestoreUpdateVersion',
-    'SingleStoreOpsRequest/Reconfigure': 'singlestoreReconfigure',
-  };
-  return table[`${kind}/${type}`];
-}
+export { workflowTypeFor } from '../api/registry.ts';
 
 export interface StartedRun {
   id: string;

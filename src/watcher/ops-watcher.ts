@@ -15,12 +15,14 @@ import { getCustom, updateStatus } from '../k8s/resources.ts';
 import { WorkQueue } from '../k8s/workqueue.ts';
 import type { Logger } from '../logger.ts';
 import { workflowIdFor } from '../temporal/ids.ts';
-import { startOpsWorkflow, workflowTypeFor } from '../temporal/client.ts';
+import { startOpsWorkflow } from '../temporal/client.ts';
+import { workflowTypeFor } from '../api/registry.ts';
 import { opsInputFrom } from '../temporal/input.ts';
 import { approveSignal, type OpsInput } from '../workflows/shared.ts';
 
 export const FINALIZER = 'opsflow.dev/workflow';
-export const opsKinds: OpsInput['kind'][] = ['PostgresOpsRequest', 'SingleStoreOpsRequest', 'ProxySQLOpsRequest'];
+export { opsKinds } from '../api/registry.ts';
+import { opsKinds } from '../api/registry.ts';
 
 type Ops = KubernetesObject & { spec: OpsInput['spec']; status?: OpsRequestStatus };
 

@@ -1,6 +1,7 @@
 // Definitions shared by workflows, activities, the watcher and the CLI: workflow inputs, the plan
 // and its steps, queries and signals. Types and pure helpers only (safe inside the workflow sandbox).
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { OpsKind } from '../api/registry.ts';
 
 export type StepState = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped';
 
@@ -23,7 +24,7 @@ export interface Progress {
 
 /** What the watcher (or CLI) passes to an ops workflow: references and the immutable spec, never secrets. */
 export interface OpsInput {
-  kind: 'PostgresOpsRequest' | 'SingleStoreOpsRequest' | 'ProxySQLOpsRequest';
+  kind: OpsKind;
   namespace: string;
   name: string;
   uid: string;

@@ -1,6 +1,7 @@
 // Naming things on the command line: databases as postgres/mydb (singlestore/…, proxysql/…) and
 // OpsRequests as kind/name (pgops/x, postgresopsrequest/x, …) or a bare name looked up in every kind.
 import type { OpsRequestStatus } from '../../api/opsrequests.ts';
+import { engineOfOps, engines, opsKinds, type DatabaseKind } from '../../api/registry.ts';
 import { isNotFound } from '../../k8s/client.ts';
 import { getCustom } from '../../k8s/resources.ts';
 import type { OpsInput } from '../../workflows/shared.ts';
@@ -8,7 +9,7 @@ import type { Ctx } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
 
 export type OpsKind = OpsInput['kind'];
-export type DbKind = 'Postgres' | 'SingleStore' | 'ProxySQL';
+export type DbKind = DatabaseKind;
 
 export interface OpsObject {
   apiVersion: string;
@@ -18,20 +19,13 @@ export interface OpsObject {
   status?: OpsRequestStatus;
 }
 
-export const dbKinds: Record<DbKind, { ops: OpsKind; aliases: string[]; refField: 'databaseRef' | 'proxyRef' }> = {
-  Postgres: { ops: 'PostgresOpsRequest', aliases: ['postgres', 'pg', 'postgreses'], refField: 'databaseRef' },
-  SingleStore: { ops: 'SingleStoreOpsRequest', aliases: ['singlestore', 'sdb', 'singlestores'], refField: 'databaseRef' },
-  ProxySQL: { ops: 'ProxySQLOpsRequest', aliases: ['proxysql', 'prx', 'proxysqls'], refField: 'proxyRef' },
-};
+export const dbKinds = Object.fromEntries(engines.map((e) => [e.database, { ops: e.opsKind, aliases: [...e.aliases], refField: e.refField }])) as
+  Record<DbKind, { ops: OpsKind; aliases: string[]; refField: 'databaseRef' | 'proxyRef' }>;
 
-const opsAliases: Record<OpsKind, string[]> = {
-  PostgresOpsRequest: ['postgresopsrequest', 'postgresopsrequests', 'pgops'],
-  SingleStoreOpsRequest: ['singlestoreopsrequest', 'singlestoreopsrequests', 'sdbops'],
-  ProxySQLOpsRequest: ['proxysqlopsrequest', 'proxysqlopsrequests', 'prxops'],
-};
-export const opsKindList = Object.keys(opsAliases) as OpsKind[];
+const opsAliases = Object.fromEntries(engines.map((e) => [e.opsKind, [...e.opsAliases]])) as Record<OpsKind, string[]>;
+export const opsKindList: OpsKind[] = opsKinds;
 
-export const dbKindOfOps = (kind: OpsKind): DbKind => (Object.keys(dbKinds) as DbKind[]).find((k) => dbKinds[k].ops === kind) ?? 'Postgres';
+export const dbKindOfOps = (kind: OpsKind): DbKind => engineOfOps(kind)?.database ?? 'Postgres';
 
 /** postgres/mydb → Postgres mydb. */
 export function parseDbRef(ref: string | undefined): { kind: DbKind; name: string } {
