@@ -4,17 +4,15 @@
 // the safe order when a changed parameter needs it (or restart: true), else reload → read every
 // parameter back on every member → resume.
 import type { ReconfigurePlan } from '../activities/postgres-config.ts';
-import { postgresReconfigureSteps } from './plans.ts';
 import { rollPostgresPod } from './postgres-steps.ts';
+import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 
 export function postgresReconfigure(input: OpsInput): Promise<OpsResult> {
   return runOperation<ReconfigurePlan>(input, {
     database: 'Postgres',
-    validate: ({ short }) => short.validatePostgresReconfigure(input),
-    describe: (plan) => `${plan.changed.length ? plan.changed.map((c) => `${c.name}: ${c.from ?? '(default)'} → ${c.to ?? '(default)'}`).join(', ') : 'no parameter changes'}; ${plan.action === 'Restart' ? 'rolling restart' : 'reload'} (${plan.reason})`,
-    steps: postgresReconfigureSteps,
+    view: operationViews.postgresReconfigure,
     progressing: (plan) => `reconfiguring ${plan.database}`,
     body: async (ops, plan) => {
       const { t, short, long, dbRef } = ops;

@@ -2,8 +2,8 @@
 // the StatefulSet → roll Pods one at a time with sync checks → record the version → resume.
 // Resume runs on every exit path; a major upgrade that fails on the primary is rolled back.
 import type { UpdatePlan } from '../activities/validate.ts';
-import { postgresUpdateVersionSteps } from './plans.ts';
 import { rollPostgresPod } from './postgres-steps.ts';
+import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 
@@ -13,9 +13,7 @@ export function postgresUpdateVersion(input: OpsInput): Promise<OpsResult> {
   let primaryRolled = false;
   return runOperation<UpdatePlan>(input, {
     database: 'Postgres',
-    validate: ({ short }) => short.validatePostgresUpdateVersion(input),
-    describe: (plan) => `${plan.currentVersion} → ${plan.targetVersion}${plan.major ? ' (major)' : ''}`,
-    steps: postgresUpdateVersionSteps,
+    view: operationViews.postgresUpdateVersion,
     progressing: (plan) => `updating ${plan.database} from ${plan.currentVersion} to ${plan.targetVersion}`,
     body: async (ops, plan) => {
       const { t, short, dbRef } = ops;

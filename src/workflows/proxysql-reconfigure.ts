@@ -5,16 +5,14 @@
 // (ProxySQL Cluster spreads it; members save it to disk, so a re-created member keeps it) → resume.
 // The input has the passwords redacted; the activities read them from the OpsRequest.
 import type { ProxySQLReconfigurePlan } from '../activities/proxysql-validate.ts';
-import { proxysqlReconfigureSteps } from './plans.ts';
+import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 
 export function proxysqlReconfigure(input: OpsInput): Promise<OpsResult> {
   return runOperation<ProxySQLReconfigurePlan>(input, {
     database: 'ProxySQL',
-    validate: ({ short }) => short.validateProxySQLReconfigure(input),
-    describe: (plan) => plan.summary,
-    steps: proxysqlReconfigureSteps,
+    view: operationViews.proxysqlReconfigure,
     progressing: (plan) => `reconfiguring ${plan.database}: ${plan.summary}`,
     beforePause: async ({ t, short }) => {
       const problems = await t.step('CheckCurrentConfig', () => short.checkProxySQLCurrentConfig(input),

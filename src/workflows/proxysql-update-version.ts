@@ -4,16 +4,14 @@
 // version → resume (on every exit path).
 import type { ProxySQLUpdatePlan } from '../activities/proxysql-validate.ts';
 import { rollPodStep } from './ops-steps.ts';
-import { proxysqlUpdateVersionSteps } from './plans.ts';
+import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 
 export function proxysqlUpdateVersion(input: OpsInput): Promise<OpsResult> {
   return runOperation<ProxySQLUpdatePlan>(input, {
     database: 'ProxySQL',
-    validate: ({ short }) => short.validateProxySQLUpdateVersion(input),
-    describe: (plan) => `${plan.currentVersion} → ${plan.targetVersion}`,
-    steps: proxysqlUpdateVersionSteps,
+    view: operationViews.proxysqlUpdateVersion,
     progressing: (plan) => `updating ${plan.database} from ${plan.currentVersion} to ${plan.targetVersion}`,
     body: async (ops, plan) => {
       const { t, short, long, dbRef } = ops;

@@ -8,6 +8,7 @@ import { isCancellation, patched } from '@temporalio/workflow';
 import type { DbRef } from '../activities/database.ts';
 import { timeoutProblem } from '../api/duration.ts';
 import { admit, conclude, opsContext, whilePaused, type OpsContext } from './ops-steps.ts';
+import type { OperationView } from './operations.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 import { errorMessage } from './tracker.ts';
 
@@ -17,12 +18,8 @@ export type Judgement<P> = { outcome: 'Proceed'; plan: P } | { outcome: 'Failed'
 export interface Operation<P> {
   /** The database kind the operation acts on. */
   database: DbRef['kind'];
-  /** Judges the request against the database as it is now; reads only. */
-  validate: (ops: OpsContext) => Promise<Judgement<P>>;
-  /** The Validate step's message for a plan. */
-  describe: (plan: P) => string;
-  /** The steps from WaitForTurn on, declared up front (pure, from plans.ts). */
-  steps: (plan: P) => string[];
+  /** How it is judged (the Validate activity, reads only), how its plan reads, its steps: shared with `opsflow plan`. */
+  view: OperationView<P>;
   /** The phase message while it runs. */
   progressing: (plan: P) => string;
   /** A read-only check once it is this request's turn, before the pause; a string refuses the request. */
@@ -36,7 +33,8 @@ export interface Operation<P> {
 }
 
 async function judge<P>(ops: OpsContext, op: Operation<P>, step: string): Promise<Judgement<P>> {
-  return ops.t.step(step, () => op.validate(ops), (r) => (r.outcome === 'Proceed' ? op.describe(r.plan) : r.reason));
+  const validate = ops.short[op.view.validate] as (input: OpsInput) => Promise<Judgement<P>>;
+  return ops.t.step(step, () => validate(ops.input), (r) => (r.outcome === 'Proceed' ? op.view.describe(r.plan) : r.reason));
 }
 
 export async function runOperation<P>(input: OpsInput, op: Operation<P>): Promise<OpsResult> {
@@ -49,7 +47,7 @@ export async function runOperation<P>(input: OpsInput, op: Operation<P>): Promis
     await t.setPhase('Pending', 'validating the request');
     let verdict = await judge(ops, op, 'Validate');
     if (verdict.outcome !== 'Proceed') return await ops.finish(verdict.outcome, verdict.reason);
-    t.plan(op.steps(verdict.plan));
+    t.plan(op.view.steps(verdict.plan));
 
     const refused = await admit(ops);
     if (refused) return refused;
@@ -59,7 +57,7 @@ export async function runOperation<P>(input: OpsInput, op: Operation<P>): Promis
       t.planNext('Revalidate');
       verdict = await judge(ops, op, 'Revalidate');
       if (verdict.outcome !== 'Proceed') return await ops.finish(verdict.outcome, `${verdict.reason} (judged again once it was this request's turn; nothing was changed)`);
-      t.replan(op.steps(verdict.plan));
+      t.replan(op.view.steps(verdict.plan));
     }
     const plan = verdict.plan;
     if (op.beforePause) {

@@ -7,7 +7,8 @@
 // node → resume.
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { SdbReconfigurePlan } from '../activities/singlestore-validate.ts';
-import { sdbRoleRolls, singlestoreReconfigureSteps } from './plans.ts';
+import { sdbRoleRolls } from './plans.ts';
+import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 import { rollSingleStorePod } from './singlestore-steps.ts';
@@ -19,9 +20,7 @@ export function singlestoreReconfigure(input: OpsInput): Promise<OpsResult> {
   const notes: string[] = [];
   return runOperation<SdbReconfigurePlan>(input, {
     database: 'SingleStore',
-    validate: ({ short }) => short.validateSingleStoreReconfigure(input),
-    describe: (plan) => plan.roles.map((x) => `${x.role}: ${Object.keys(x.params).length} parameter(s), changed ${list(x.changed)}, dropped ${list(x.dropped)}, restart ${x.restart}`).join('; '),
-    steps: singlestoreReconfigureSteps,
+    view: operationViews.singlestoreReconfigure,
     progressing: (plan) => `reconfiguring the ${plan.roles.map((r) => r.role).join(' and ')} nodes of ${plan.database}`,
     // Against the nodes as they are now that it is this request's turn; still before any change.
     beforePause: async ({ t, short, dbRef }, plan) => {

@@ -2,7 +2,7 @@
 // image on both StatefulSets → roll the leaves one at a time, then the child aggregators, the master
 // aggregator last, each followed by the cluster check through the master → record the version → resume.
 import type { SdbUpdatePlan } from '../activities/singlestore-validate.ts';
-import { singlestoreUpdateVersionSteps } from './plans.ts';
+import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 import { rollSingleStorePod } from './singlestore-steps.ts';
@@ -10,9 +10,7 @@ import { rollSingleStorePod } from './singlestore-steps.ts';
 export function singlestoreUpdateVersion(input: OpsInput): Promise<OpsResult> {
   return runOperation<SdbUpdatePlan>(input, {
     database: 'SingleStore',
-    validate: ({ short }) => short.validateSingleStoreUpdateVersion(input),
-    describe: (plan) => `${plan.currentVersion} → ${plan.targetVersion}; order ${plan.pods.map((p) => p.pod).join(', ')}`,
-    steps: singlestoreUpdateVersionSteps,
+    view: operationViews.singlestoreUpdateVersion,
     progressing: (plan) => `updating ${plan.database} from ${plan.currentVersion} to ${plan.targetVersion}`,
     body: async (ops, plan) => {
       const { t, short, dbRef } = ops;

@@ -21,7 +21,7 @@ export async function plan(argv: string[]): Promise<number> {
     printJson({ kind: doc.kind, namespace: ctx.namespace, name: doc.metadata.name ?? null, database: databaseOf(doc), ...r });
   } else if (r.outcome === 'Proceed') {
     ctx.say(`${doc.kind} ${ctx.namespace}/${doc.metadata.name ?? '(generated)'}: ${r.summary}`);
-    ctx.say(`Pod order: ${r.pods.join(' -> ')}${r.primary ? ` (primary ${r.primary})` : ''}`);
+    ctx.say(r.pods.length ? `Pod order: ${r.pods.join(' -> ')}${r.primary ? ` (primary ${r.primary})` : ''}` : 'No Pod is restarted');
     ctx.say('Steps:');
     r.steps.forEach((s, i) => ctx.say(`  ${String(i + 1).padStart(2)}. ${s}`));
     ctx.say('(dry run: nothing was created or changed)');

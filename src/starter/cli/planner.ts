@@ -1,9 +1,13 @@
-// The dry run behind `opsflow plan`: the validate activities' own planning code, called directly
-// (read-only), and the step list the workflow will declare.
-import { validateActivities } from '../../activities/validate.ts';
+// The dry run behind `opsflow plan`: the operation's own Validate activity called directly
+// (read-only), and the step list the workflow will declare (src/workflows/operations.ts), for
+// every operation the registry names.
+import { createActivities } from '../../activities/index.ts';
+import { workflowTypeFor } from '../../api/registry.ts';
 import { createLogger } from '../../logger.ts';
 import { opsInputFrom } from '../../temporal/input.ts';
-import { fullSteps, postgresRestartSteps, postgresUpdateVersionSteps } from '../../workflows/plans.ts';
+import { operationViews, type OperationName, type OperationView } from '../../workflows/operations.ts';
+import type { Judgement } from '../../workflows/run-operation.ts';
+import { fullSteps } from '../../workflows/plans.ts';
 import type { Ctx } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
 import type { OpsObject } from './refs.ts';
@@ -19,24 +23,12 @@ export interface DryRun {
 
 export async function dryRun(ctx: Ctx, o: OpsObject): Promise<DryRun> {
   const input = opsInputFrom(o.kind, { ...o, metadata: { ...o.metadata, namespace: ctx.namespace, uid: '' } });
-  const v = validateActivities({ kube: ctx.kube, log: createLogger({ component: 'cli' }, 'error'), config: ctx.config });
-  const key = `${o.kind}/${o.spec.type}`;
-  if (key === 'PostgresOpsRequest/UpdateVersion') {
-    const r = await v.validatePostgresUpdateVersion(input);
-    if (r.outcome !== 'Proceed') return { outcome: r.outcome, summary: r.reason, steps: [], pods: [] };
-    const p = r.plan;
-    return {
-      outcome: 'Proceed',
-      summary: `update ${p.database} from ${p.currentVersion} to ${p.targetVersion}${p.major ? ' (major: pg_upgrade on the primary first, then the standbys re-cloned)' : ' (minor: standbys first, the primary last)'}; image ${p.targetImage}`,
-      steps: fullSteps(input.spec, postgresUpdateVersionSteps(p)),
-      pods: p.pods,
-      primary: p.primary,
-    };
-  }
-  if (key === 'PostgresOpsRequest/Restart') {
-    const r = await v.validatePostgresRestart(input);
-    if (r.outcome !== 'Proceed') return { outcome: r.outcome, summary: r.reason, steps: [], pods: [] };
-    return { outcome: 'Proceed', summary: `restart ${r.plan.database}, standbys first, the primary last`, steps: fullSteps(input.spec, postgresRestartSteps(r.plan)), pods: r.plan.pods, primary: r.plan.primary };
-  }
-  throw new CliError(`spec.type: no dry run for ${o.kind} ${o.spec.type} yet`, EXIT.usage);
+  const name = workflowTypeFor(o.kind, o.spec.type) as OperationName | undefined;
+  if (!name || !(name in operationViews)) throw new CliError(`spec.type: no dry run for ${o.kind} ${o.spec.type} yet`, EXIT.usage);
+  const view = operationViews[name] as OperationView<unknown>;
+  const acts = createActivities({ kube: ctx.kube, log: createLogger({ component: 'cli' }, 'error'), config: ctx.config });
+  const r = await (acts[view.validate] as (i: typeof input) => Promise<Judgement<unknown>>)(input);
+  if (r.outcome !== 'Proceed') return { outcome: r.outcome, summary: r.reason, steps: [], pods: [] };
+  const primary = view.primary?.(r.plan);
+  return { outcome: 'Proceed', summary: view.describe(r.plan), steps: fullSteps(input.spec, view.steps(r.plan)), pods: view.pods(r.plan), ...(primary ? { primary } : {}) };
 }

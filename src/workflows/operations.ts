@@ -1,0 +1,68 @@
+// Each operation's judgement, declared once (pure): which Validate activity judges it, how its plan
+// reads, its steps and the Pods it touches. The workflow (runOperation), `opsflow plan` and the
+// progress display all use these, so a dry run shows exactly what the run will declare.
+import type { Activities } from '../activities/index.ts';
+import {
+  postgresReconfigureSteps, postgresRestartSteps, postgresUpdateVersionSteps, proxysqlReconfigureSteps,
+  proxysqlUpdateVersionSteps, singlestoreReconfigureSteps, singlestoreUpdateVersionSteps,
+} from './plans.ts';
+
+type ValidateName = { [K in keyof Activities]: K extends `validate${string}` ? K : never }[keyof Activities];
+/** The plan a Validate activity returns when the request can proceed. */
+export type PlanOf<K extends ValidateName> = Extract<Awaited<ReturnType<Activities[K]>>, { outcome: 'Proceed' }>['plan'];
+
+export interface OperationView<P> {
+  validate: ValidateName;
+  /** The Validate step's message (and the dry run's summary). */
+  describe: (plan: P) => string;
+  /** The steps from WaitForTurn on. */
+  steps: (plan: P) => string[];
+  /** The Pods it restarts, in order (empty when it restarts none). */
+  pods: (plan: P) => string[];
+  primary?: (plan: P) => string | undefined;
+}
+
+const view = <K extends ValidateName>(validate: K, v: Omit<OperationView<PlanOf<K>>, 'validate'>): OperationView<PlanOf<K>> => ({ validate, ...v });
+const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
+
+export const operationViews = {
+  postgresUpdateVersion: view('validatePostgresUpdateVersion', {
+    describe: (p) => `${p.currentVersion} → ${p.targetVersion}${p.major ? ' (major)' : ''}`,
+    steps: postgresUpdateVersionSteps,
+    pods: (p) => p.pods,
+    primary: (p) => p.primary,
+  }),
+  postgresRestart: view('validatePostgresRestart', {
+    describe: (p) => `restart ${p.pods.join(', ')}`,
+    steps: postgresRestartSteps,
+    pods: (p) => p.pods,
+    primary: (p) => p.primary,
+  }),
+  postgresReconfigure: view('validatePostgresReconfigure', {
+    describe: (p) => `${p.changed.length ? p.changed.map((c) => `${c.name}: ${c.from ?? '(default)'} → ${c.to ?? '(default)'}`).join(', ') : 'no parameter changes'}; ${p.action === 'Restart' ? 'rolling restart' : 'reload'} (${p.reason})`,
+    steps: postgresReconfigureSteps,
+    pods: (p) => (p.action === 'Restart' ? p.pods : []),
+  }),
+  singlestoreUpdateVersion: view('validateSingleStoreUpdateVersion', {
+    describe: (p) => `${p.currentVersion} → ${p.targetVersion}; order ${p.pods.map((x) => x.pod).join(', ')}`,
+    steps: singlestoreUpdateVersionSteps,
+    pods: (p) => p.pods.map((x) => x.pod),
+  }),
+  singlestoreReconfigure: view('validateSingleStoreReconfigure', {
+    describe: (p) => p.roles.map((x) => `${x.role}: ${Object.keys(x.params).length} parameter(s), changed ${list(x.changed)}, dropped ${list(x.dropped)}, restart ${x.restart}`).join('; '),
+    steps: singlestoreReconfigureSteps,
+    pods: (p) => singlestoreReconfigureSteps(p).filter((s) => s.startsWith('RestartPod-')).map((s) => s.slice('RestartPod-'.length)),
+  }),
+  proxysqlUpdateVersion: view('validateProxySQLUpdateVersion', {
+    describe: (p) => `${p.currentVersion} → ${p.targetVersion}`,
+    steps: proxysqlUpdateVersionSteps,
+    pods: (p) => p.pods,
+  }),
+  proxysqlReconfigure: view('validateProxySQLReconfigure', {
+    describe: (p) => p.summary,
+    steps: proxysqlReconfigureSteps,
+    pods: () => [],
+  }),
+} satisfies Record<string, OperationView<never>>;
+
+export type OperationName = keyof typeof operationViews;
