@@ -127,7 +127,7 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
     assert.equal(r.phase, 'Successful', r.message);
     const progress = await handle.query(progressQuery);
     const names = progress.steps.map((s) => s.name);
-    const order = ['Validate', 'WaitForTurn', 'DatabaseReady', 'PauseDatabase', 'UpdateStatefulSet', 'RestartPod-pg-2', 'RestartPod-pg-1', 'RestartPod-pg-0', 'UpdateDatabase', 'ResumeDatabase'];
+    const order = ['Validate', 'WaitForTurn', 'DatabaseReady', 'Revalidate', 'PauseDatabase', 'UpdateStatefulSet', 'RestartPod-pg-2', 'RestartPod-pg-1', 'RestartPod-pg-0', 'UpdateDatabase', 'ResumeDatabase'];
     const started = [...progress.steps].sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '')).map((s) => s.name);
     assert.deepEqual(started, order, 'steps ran in this order');
     assert.deepEqual([...names].sort(), [...order].sort());
@@ -181,7 +181,7 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
     assert.equal(r.phase, 'Successful', r.message);
     const progress = await handle.query(progressQuery);
     const started = [...progress.steps].sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '')).map((x) => x.name);
-    assert.deepEqual(started, ['Validate', 'WaitForTurn', 'DatabaseReady', 'PauseDatabase', 'RestartPod-rs-2', 'RestartPod-rs-1', 'RestartPod-rs-0', 'ResumeDatabase']);
+    assert.deepEqual(started, ['Validate', 'WaitForTurn', 'DatabaseReady', 'Revalidate', 'PauseDatabase', 'RestartPod-rs-2', 'RestartPod-rs-1', 'RestartPod-rs-0', 'ResumeDatabase']);
     const after = await o.podUids('app.kubernetes.io/instance=rs');
     for (const pod of ['rs-0', 'rs-1', 'rs-2']) assert.notEqual(after[pod], before[pod], `${pod} restarted`);
     const sts = await clients().apps.readNamespacedStatefulSet({ name: 'rs', namespace: ns.name });
