@@ -3,11 +3,10 @@
 // Resume runs on every exit path; a major upgrade that fails on the primary is rolled back.
 import type { UpdatePlan } from '../activities/validate.ts';
 import { rollPostgresPod } from './postgres-steps.ts';
+import { copyOldBinariesInitContainer } from '../engines/postgres/container.ts';
 import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
-
-const COPY_SCRIPT = '/opt/opsflow/scripts/copy-old-binaries.sh';
 
 export function postgresUpdateVersion(input: OpsInput): Promise<OpsResult> {
   let primaryRolled = false;
@@ -17,11 +16,7 @@ export function postgresUpdateVersion(input: OpsInput): Promise<OpsResult> {
     progressing: (plan) => `updating ${plan.database} from ${plan.currentVersion} to ${plan.targetVersion}`,
     body: async (ops, plan) => {
       const { t, short, dbRef } = ops;
-      const initContainers = plan.major ? [{
-        name: 'copy-old-binaries', image: plan.currentImage, command: ['bash', COPY_SCRIPT],
-        env: [{ name: 'DATA_DIR', value: '/var/pv' }],
-        volumeMounts: [{ name: 'data', mountPath: '/var/pv' }, { name: 'scripts', mountPath: '/opt/opsflow/scripts', readOnly: true }],
-      }] : [];
+      const initContainers = plan.major ? [copyOldBinariesInitContainer(plan.currentImage)] : [];
       await t.step('UpdateStatefulSet', () => short.updateStatefulSet({
         namespace: input.namespace, statefulSet: plan.statefulSet, container: 'postgres', image: plan.targetImage, initContainers,
       }), (rev) => `image ${plan.targetImage}, revision ${rev}`);

@@ -9,12 +9,8 @@ import {
 } from '../common.ts';
 import { defaultParams, mergeParams, parseConf, renderConf, USER_CONF_KEY, type PgParams } from './config.ts';
 
-export const PG_PORT = 5432;
-export const DATA_DIR = '/var/pv';
-export const CONFIG_DIR = '/etc/opsflow/config';
-export const SCRIPTS_DIR = '/opt/opsflow/scripts';
-export const RUN_DIR = '/var/run/postgresql';
-export const CONFIG_FILE = 'opsflow.conf';
+export { CONFIG_DIR, CONFIG_FILE, DATA_DIR, PG_PORT, RUN_DIR, SCRIPTS_DIR } from './container.ts';
+import { CONFIG_DIR, CONFIG_FILE, DATA_DIR, PG_PORT, RUN_DIR, SCRIPTS_DIR } from './container.ts';
 
 export const scriptsConfigMapName = (pg: Postgres) => `${pg.metadata.name}-scripts`;
 export const primaryPodName = (pg: Postgres) => `${pg.metadata.name}-0`;
