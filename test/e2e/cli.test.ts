@@ -6,7 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { Client, Connection } from '@temporalio/client';
 import { getCondition } from '../../src/api/conditions.ts';
+import { approveSignal } from '../../src/workflows/shared.ts';
 import { kubectl } from '../../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { runCli, show } from '../support/cli.ts';
@@ -155,6 +157,16 @@ describe('opsflow CLI end to end (bin/opsflow.js as a child process)', function 
     assert.equal(r.code, 0, show(r));
     const name = (JSON.parse(r.stdout) as { name: string }).name;
     await phaseIs(name, 'WaitingForApproval');
+    // A bare Temporal signal (anyone with Temporal access) approves nothing: the run checks the OpsRequest.
+    const connection = await Connection.connect({ address: cliEnv.TEMPORAL_ADDRESS ?? '' });
+    try {
+      await new Client({ connection }).workflow.getHandle((await o.ops(name)).status?.workflow?.id ?? '').signal(approveSignal, { by: 'mallory' });
+    } finally {
+      await connection.close();
+    }
+    await eventually('the forged signal ignored', async () => (/approve signal \(mallory\) was ignored: the OpsRequest carries no opsflow\.dev\/approved-by/
+      .test(getCondition((await o.ops(name)).status?.conditions, 'Approval')?.message ?? '') ? true : undefined), 30_000, 500);
+    assert.equal((await o.ops(name)).status?.phase, 'WaitingForApproval');
     await kubectl(['annotate', '--as=bob', '-n', ns.name, 'pgops', name, 'opsflow.dev/approved-by=bob']);
     await phaseIs(name, 'Successful');
     assert.equal(getCondition((await o.ops(name)).status?.conditions, 'Approval')?.message, 'approved by bob');
