@@ -3,11 +3,12 @@
 // never comes with the manifest, never from the requester; opsflow's ServiceAccounts may delete or
 // change only objects labelled app.kubernetes.io/managed-by=opsflow, whatever their RBAC allows.
 import assert from 'node:assert/strict';
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { kubectl } from '../../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { bindDatabaseNamespace, bindUsers, installDeployRbac, serviceAccount } from '../support/deploy.ts';
-import { eventually, tempNamespace } from '../support/kube.ts';
+import { eventually, kubeConfig, tempNamespace } from '../support/kube.ts';
 
 /** kubectl's result: ok, or the API server's refusal text. */
 async function attempt(args: string[], input?: string): Promise<{ ok: true } | { ok: false; error: string }> {
@@ -79,7 +80,6 @@ describe('admission policies (real API server, impersonated users)', function ()
 
   it("opsflow's ServiceAccounts: only objects labelled managed-by=opsflow, whatever RBAC allows", async () => {
     const worker = `--as=${serviceAccount('opsflow-worker')}`;
-    const watcher = `--as=${serviceAccount('opsflow-watcher')}`;
     const pod = (name: string, labels: Record<string, string>) => stringify({
       apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns.name, labels },
       // Never scheduled: no node matches, so no runtime acts on it.
@@ -92,11 +92,28 @@ describe('admission policies (real API server, impersonated users)', function ()
       return !r.ok && /may only change or delete objects labelled app\.kubernetes\.io\/managed-by=opsflow; pods .*someone-elses is not/.test(r.error) ? true : undefined;
     }, 30_000, 500);
     await allowed(['delete', worker, '-n', ns.name, 'pod', 'ours', '--dry-run=server']);
-    // The watcher's RBAC has patch (no get) on Pods: a merge patch, as the provisioner sends.
-    const relabel = (name: string, labels: Record<string, string | null>) => ['patch', watcher, '-n', ns.name, 'pod', name, '--type=merge', '-p', JSON.stringify({ metadata: { labels } }), '--dry-run=server'];
-    await refused(relabel('someone-elses', { 'opsflow.dev/role': 'primary' }), /may only change or delete objects labelled/);
-    await allowed(relabel('ours', { 'opsflow.dev/role': 'primary' }));
-    await refused(relabel('ours', { 'app.kubernetes.io/managed-by': null }), /may only write objects labelled/);
+    // The watcher's RBAC has patch but no get on Pods (kubectl patch reads first): a merge patch
+    // through client-node impersonating the ServiceAccount, as the provisioner sends it.
+    const kc = kubeConfig();
+    const user = kc.getCurrentUser();
+    kc.loadFromOptions({ clusters: kc.clusters, contexts: kc.contexts, currentContext: kc.getCurrentContext(),
+      users: kc.users.map((u) => (u.name === user?.name ? { ...u, impersonateUser: serviceAccount('opsflow-watcher') } : u)) });
+    const asWatcher = kc.makeApiClient(CoreV1Api);
+    const relabel = async (name: string, labels: Record<string, string | null>): Promise<{ ok: true } | { ok: false; error: string }> => {
+      try {
+        await asWatcher.patchNamespacedPod({ name, namespace: ns.name, body: { metadata: { labels } }, dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+        return { ok: true };
+      } catch (e) {
+        return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      }
+    };
+    const denied = async (r: Promise<{ ok: true } | { ok: false; error: string }>, why: RegExp) => {
+      const x = await r;
+      assert.ok(!x.ok && why.test(x.error), JSON.stringify(x));
+    };
+    await denied(relabel('someone-elses', { 'opsflow.dev/role': 'primary' }), /may only change or delete objects labelled/);
+    assert.deepEqual(await relabel('ours', { 'opsflow.dev/role': 'primary' }), { ok: true });
+    await denied(relabel('ours', { 'app.kubernetes.io/managed-by': null }), /may only write objects labelled/);
     await refused(['create', worker, '-n', ns.name, 'secret', 'generic', 'loot', '--from-literal=a=b', '--dry-run=server'], /may only write objects labelled/);
     // The admin (not an opsflow ServiceAccount) is not limited.
     await allowed(['delete', '-n', ns.name, 'pod', 'someone-elses', '--dry-run=server']);
