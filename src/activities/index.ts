@@ -1,5 +1,6 @@
 // All activities, built from their dependencies (workflows import only the TYPE of this factory).
 import type { ActivityDeps } from './deps.ts';
+import { approvalActivities } from './approval.ts';
 import { databaseActivities } from './database.ts';
 import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...singlestoreHealthActivities(deps),
     ...singlestoreConfigActivities(deps),
     ...opsRequestActivities(deps),
+    ...approvalActivities(deps),
     ...proxysqlValidateActivities(deps),
     ...proxysqlSyncActivities(deps),
     ...proxysqlConfigActivities(deps),

@@ -112,7 +112,14 @@ export function postgresConfigActivities(deps: ActivityDeps) {
       const problems = paramProblems(planned.params, catalog, (n) => planned.origin[n] ?? 'spec.configuration');
       if (problems.length) return { outcome: 'Failed', reason: problems.join('; ') };
 
-      const before = desiredParams(sources.current?.data);
+      // What runs now, for the diff only; a current config that today's parser or policy refuses
+      // (written before they existed) counts as defaults, so every parameter counts as changed.
+      let before: Record<string, string>;
+      try {
+        before = desiredParams(sources.current?.data, sources.current?.secret);
+      } catch {
+        before = { ...defaultParams };
+      }
       const after = mergeParams(defaultParams, planned.params);
       const changed = changedParams(before, after);
       const restartFor = needsRestart(changed, catalog);

@@ -37,7 +37,7 @@ export const provisionings: Provisioning[] = [
   {
     kind: 'Postgres', versionKind: 'PostgresVersion', schema: PostgresSchema as z.ZodType<Database>, versionSchema: PostgresVersionSchema,
     username: 'postgres',
-    render: (db, v, input) => renderPostgres(db as Postgres, v, desiredParams(input.userConfig), input.scripts),
+    render: (db, v, input) => renderPostgres(db as Postgres, v, desiredParams(input.userConfig, (db as Postgres).spec.configSecret?.name), input.scripts),
     statefulSets: (db) => [db.metadata.name ?? ''],
     podRole: (_db, pod) => (ordinal(pod) === 0 ? 'primary' : 'standby'),
   },

@@ -56,8 +56,9 @@ export function opsContext(input: OpsInput, dbKind: DbRef['kind']) {
 }
 
 /**
- * spec.approval Required: phase WaitingForApproval and an Approval step until the approve signal
- * names who approved. Runs without it issue no command here (their histories replay unchanged).
+ * spec.approval Required: phase WaitingForApproval and an Approval step until approved: an approve
+ * signal, then the approver read from the OpsRequest's annotation (checked by the API server). Runs
+ * without it issue no command here (their histories replay unchanged).
  */
 async function awaitApproval(ops: OpsContext): Promise<void> {
   const { t } = ops;
@@ -70,6 +71,20 @@ async function awaitApproval(ops: OpsContext): Promise<void> {
   await t.setPhase('WaitingForApproval', `waiting for approval: opsflow approve ${ops.input.name} -n ${ops.input.namespace}`);
   try {
     await condition(() => approvedBy !== undefined);
+    // The signal only wakes the run: the approver is the annotation the API server admitted (its
+    // admission policy checks it against the authenticated user). Older runs trusted the signal.
+    if (patched('approval-from-api-server')) {
+      for (;;) {
+        const verdict = await ops.short.readApproval(ops.opsRef);
+        if ('approvedBy' in verdict) {
+          approvedBy = verdict.approvedBy;
+          break;
+        }
+        await t.mark('Approval', 'Running', `waiting for approval; an approve signal (${approvedBy}) was ignored: ${verdict.refused}`);
+        approvedBy = undefined;
+        await condition(() => approvedBy !== undefined);
+      }
+    }
   } catch (e) {
     if (isCancellation(e)) {
       await CancellationScope.nonCancellable(async () => {

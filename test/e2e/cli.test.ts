@@ -6,10 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { Client, Connection } from '@temporalio/client';
 import { getCondition } from '../../src/api/conditions.ts';
+import { approveSignal } from '../../src/workflows/shared.ts';
 import { kubectl } from '../../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { runCli, show } from '../support/cli.ts';
+import { bindUsers } from '../support/deploy.ts';
 import { clients, eventually, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { watchPodUids } from '../support/pod-history.ts';
@@ -35,6 +38,7 @@ describe('opsflow CLI end to end (bin/opsflow.js as a child process)', function 
     cliEnv = { TEMPORAL_ADDRESS: env.temporalAddress, OPSFLOW_TASK_QUEUE: env.taskQueue };
     watcher = startOpsflowProcess('watcher', env);
     worker = startOpsflowProcess('worker', env);
+    await bindUsers(ns.name, 'opsflow-approver', ['alice', 'bob']);
     await Promise.all([o.readyPostgres('cli', '16.13', 2), o.readyPostgres('cxl', '16.13', 2), o.readyPostgres('rty', '16.13', 2)]);
   });
   after(async () => {
@@ -129,8 +133,14 @@ describe('opsflow CLI end to end (bin/opsflow.js as a child process)', function 
     assert.equal((await o.ops(name)).status?.phase, 'WaitingForApproval');
     assert.deepEqual(await o.podUids('app.kubernetes.io/instance=cli'), before, 'no Pod touched before approval');
     assert.equal(getCondition((await o.db('cli')).status?.conditions, 'Paused')?.status ?? 'False', 'False', 'not paused before approval');
-    const a = await cli('approve', name, '--by', 'alice');
+    const forged = await cli('approve', name, '--by', 'alice');
+    assert.equal(forged.code, 2, show(forged));
+    const own = await cli('approve', name);
+    assert.equal(own.code, 5, show(own));
+    assert.match(own.stderr, /requested .* and cannot approve it/);
+    const a = await cli('approve', name, '--as', 'alice');
     assert.equal(a.code, 0, show(a));
+    assert.match(a.stdout, /as alice/);
     const w = await cli('status', name, '--watch');
     assert.equal(w.code, 0, show(w));
     const ops = await o.ops(name);
@@ -142,12 +152,22 @@ describe('opsflow CLI end to end (bin/opsflow.js as a child process)', function 
     assert.equal(again.code, 5, show(again));
   });
 
-  it('approval by annotation (kubectl): the watcher forwards opsflow.dev/approved-by to the run', async () => {
+  it('approval by annotation (kubectl, authenticated as bob): the watcher forwards opsflow.dev/approved-by to the run', async () => {
     const r = await cli('restart', 'postgres/cli', '--approval', 'Required', '-o', 'json');
     assert.equal(r.code, 0, show(r));
     const name = (JSON.parse(r.stdout) as { name: string }).name;
     await phaseIs(name, 'WaitingForApproval');
-    await o.patch('PostgresOpsRequest', name, { metadata: { annotations: { 'opsflow.dev/approved-by': 'bob' } } });
+    // A bare Temporal signal (anyone with Temporal access) approves nothing: the run checks the OpsRequest.
+    const connection = await Connection.connect({ address: cliEnv.TEMPORAL_ADDRESS ?? '' });
+    try {
+      await new Client({ connection }).workflow.getHandle((await o.ops(name)).status?.workflow?.id ?? '').signal(approveSignal, { by: 'mallory' });
+    } finally {
+      await connection.close();
+    }
+    await eventually('the forged signal ignored', async () => (/approve signal \(mallory\) was ignored: the OpsRequest carries no opsflow\.dev\/approved-by/
+      .test(getCondition((await o.ops(name)).status?.conditions, 'Approval')?.message ?? '') ? true : undefined), 30_000, 500);
+    assert.equal((await o.ops(name)).status?.phase, 'WaitingForApproval');
+    await kubectl(['annotate', '--as=bob', '-n', ns.name, 'pgops', name, 'opsflow.dev/approved-by=bob']);
     await phaseIs(name, 'Successful');
     assert.equal(getCondition((await o.ops(name)).status?.conditions, 'Approval')?.message, 'approved by bob');
   });

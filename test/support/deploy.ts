@@ -59,3 +59,13 @@ export async function serviceAccountKubeconfig(sa: 'opsflow-watcher' | 'opsflow-
   writeFileSync(path, stringify(config), { mode: 0o600 });
   return path;
 }
+
+/** Applies k8s/deploy/user-roles.yaml and binds opsflow-approver (and opsflow-requester) to users in a namespace. */
+export async function bindUsers(namespace: string, role: 'opsflow-approver' | 'opsflow-requester', users: string[]): Promise<void> {
+  await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(deployDir, 'user-roles.yaml')]);
+  await kubectl(['apply', '-f', '-'], stringify({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: role, namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: users.map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name })),
+  }));
+}

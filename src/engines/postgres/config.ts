@@ -1,5 +1,7 @@
 // postgresql.conf handling (pure): parse lines into parameters, merge parameter by parameter with
 // the precedence defaults < configSecret < applyConfig, and render them back.
+import { parseEntries, quoteValue } from './conf-syntax.ts';
+
 export type PgParams = Record<string, string>;
 
 /** opsflow's defaults: what streaming replication and a small footprint need. */
@@ -17,29 +19,11 @@ export const defaultParams: PgParams = {
 /** The key of a config Secret that holds user postgresql.conf lines (KubeDB's name). */
 export const USER_CONF_KEY = 'user.conf';
 
+/** Parameters of a postgresql.conf text (strict: see conf-syntax.ts); throws ConfSyntaxError naming the line. */
 export function parseConf(text: string): PgParams {
   const out: PgParams = {};
-  text.split('\n').forEach((raw, i) => {
-    const line = stripComment(raw).trim();
-    if (!line) return;
-    const m = /^([A-Za-z_][A-Za-z0-9_.]*)\s*(?:=\s*|\s+)(.*)$/.exec(line);
-    if (!m?.[1] || m[2] === undefined || m[2].trim() === '') throw new Error(`line ${i + 1}: "${raw.trim()}" is not "name = value"`);
-    out[m[1].toLowerCase()] = unquote(m[2].trim());
-  });
+  for (const e of parseEntries(text)) out[e.name] = e.value;
   return out;
-}
-
-function stripComment(line: string): string {
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    if (line[i] === "'") quoted = !quoted;
-    if (line[i] === '#' && !quoted) return line.slice(0, i);
-  }
-  return line;
-}
-
-function unquote(v: string): string {
-  return v.startsWith("'") && v.endsWith("'") && v.length >= 2 ? v.slice(1, -1).replace(/''/g, "'") : v;
 }
 
 export function mergeParams(...layers: Array<PgParams | undefined>): PgParams {
@@ -47,5 +31,5 @@ export function mergeParams(...layers: Array<PgParams | undefined>): PgParams {
 }
 
 export function renderConf(params: PgParams): string {
-  return Object.keys(params).sort().map((k) => `${k} = '${(params[k] ?? '').replace(/'/g, "''")}'`).join('\n') + '\n';
+  return Object.keys(params).sort().map((k) => `${k} = ${quoteValue(params[k] ?? '')}`).join('\n') + '\n';
 }

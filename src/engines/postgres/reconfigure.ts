@@ -4,6 +4,7 @@
 // came from, so a validation error names the field.
 import type { ConfigurationSpec } from '../../api/opsrequests.ts';
 import { mergeParams, parseConf, USER_CONF_KEY, type PgParams } from './config.ts';
+import { policyProblems } from './parameter-policy.ts';
 
 export interface ConfigSources {
   /** The database's current custom config (its spec.configSecret), if any. */
@@ -18,13 +19,16 @@ export type UserConfigPlan =
 
 const APPLY_FIELD = `spec.configuration.applyConfig["${USER_CONF_KEY}"]`;
 
-/** Parses one config text, naming the field in the error. */
-function parseAt(text: string, field: string): PgParams | string {
+/** Parses one config text and applies the parameter policy, naming the field in each problem. */
+function parseAt(text: string, field: string): PgParams | string[] {
+  let params: PgParams;
   try {
-    return parseConf(text);
+    params = parseConf(text);
   } catch (e) {
-    return `${field}: ${e instanceof Error ? e.message : String(e)}`;
+    return [`${field}: ${e instanceof Error ? e.message : String(e)}`];
   }
+  const refused = policyProblems(params, field);
+  return refused.length ? refused : params;
 }
 
 export function planUserConfig(spec: ConfigurationSpec, sources: ConfigSources): UserConfigPlan {
@@ -39,7 +43,7 @@ export function planUserConfig(spec: ConfigurationSpec, sources: ConfigSources):
   if (sources.current && !spec.removeCustomConfig && !spec.configSecret) {
     const text = sources.current.data[USER_CONF_KEY];
     const p = text === undefined ? {} : parseAt(text, `the current custom config (Secret ${sources.current.secret}, key ${USER_CONF_KEY})`);
-    if (typeof p === 'string') problems.push(p);
+    if (Array.isArray(p)) problems.push(...p);
     else layers.push({ params: p, origin: `the current custom config (Secret ${sources.current.secret})` });
   }
   if (spec.configSecret) {
@@ -49,14 +53,14 @@ export function planUserConfig(spec: ConfigurationSpec, sources: ConfigSources):
     else if (text === undefined) problems.push(`${field}: has no key ${USER_CONF_KEY}`);
     else {
       const p = parseAt(text, `${field}, key ${USER_CONF_KEY}`);
-      if (typeof p === 'string') problems.push(p);
+      if (Array.isArray(p)) problems.push(...p);
       else layers.push({ params: p, origin: field });
     }
   }
   const applied = spec.applyConfig?.[USER_CONF_KEY];
   if (applied !== undefined) {
     const p = parseAt(applied, APPLY_FIELD);
-    if (typeof p === 'string') problems.push(p);
+    if (Array.isArray(p)) problems.push(...p);
     else layers.push({ params: p, origin: APPLY_FIELD });
   }
   if (problems.length) return { ok: false, problems };

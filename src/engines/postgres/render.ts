@@ -8,6 +8,7 @@ import {
   secretEnv, statefulSet, type Rendered,
 } from '../common.ts';
 import { defaultParams, mergeParams, parseConf, renderConf, USER_CONF_KEY, type PgParams } from './config.ts';
+import { policyProblems } from './parameter-policy.ts';
 
 export { CONFIG_DIR, CONFIG_FILE, DATA_DIR, PG_PORT, RUN_DIR, SCRIPTS_DIR } from './container.ts';
 import { CONFIG_DIR, CONFIG_FILE, DATA_DIR, PG_PORT, RUN_DIR, SCRIPTS_DIR } from './container.ts';
@@ -19,10 +20,23 @@ export function podNames(pg: Postgres): string[] {
   return Array.from({ length: pg.spec.replicas }, (_, i) => `${pg.metadata.name}-${i}`);
 }
 
-/** The merged parameters: defaults < the user's configSecret (`user.conf`). */
-export function desiredParams(userSecretData: Record<string, string> | undefined): PgParams {
+/**
+ * The merged parameters: defaults < the user's configSecret (`user.conf`). A text the strict parser
+ * or the parameter policy refuses throws, naming `secretName` and the key: nothing is rendered.
+ */
+export function desiredParams(userSecretData: Record<string, string> | undefined, secretName?: string): PgParams {
   const user = userSecretData?.[USER_CONF_KEY];
-  return mergeParams(defaultParams, user ? parseConf(user) : undefined);
+  if (!user) return { ...defaultParams };
+  const field = `spec.configSecret (Secret ${secretName ?? '?'}, key ${USER_CONF_KEY})`;
+  let params: PgParams;
+  try {
+    params = parseConf(user);
+  } catch (e) {
+    throw new Error(`${field}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const refused = policyProblems(params, field);
+  if (refused.length) throw new Error(refused.join('; '));
+  return mergeParams(defaultParams, params);
 }
 
 export function postgresContainer(pg: Postgres, image: string): V1Container {

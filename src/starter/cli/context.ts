@@ -1,5 +1,5 @@
 // What every command shares: common flags, the Kubernetes connection (KUBECONFIG / ~/.kube/config,
-// --kubeconfig, --context, -n) and the Temporal connection (environment, --address), opened lazily.
+// --kubeconfig, --context, --as, -n) and the Temporal connection (environment, --address), opened lazily.
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../config.ts';
@@ -9,6 +9,7 @@ import { CliError, EXIT, target } from './errors.ts';
 export const commonOptions = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
+  as: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   address: { type: 'string' },
   output: { type: 'string', short: 'o' },
@@ -18,6 +19,8 @@ export const commonOptions = {
 export interface CommonFlags {
   kubeconfig?: string;
   context?: string;
+  /** Impersonate this user (as kubectl --as): the API server checks that you may. */
+  as?: string;
   namespace?: string;
   address?: string;
   output?: string;
@@ -55,6 +58,7 @@ export function makeCtx(flags: CommonFlags): Ctx {
     if (!kc.getContextObject(flags.context)) throw new CliError(`--context: no context named ${flags.context} in the kubeconfig`, EXIT.usage);
     kc.setCurrentContext(flags.context);
   }
+  if (flags.as) impersonate(kc, flags.as);
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new CliError('no Kubernetes cluster configured: set KUBECONFIG or pass --kubeconfig', EXIT.unreachable);
   target.server = cluster.server;
@@ -71,6 +75,16 @@ export function makeCtx(flags: CommonFlags): Ctx {
       if (!json) process.stdout.write(`${line}\n`);
     },
   };
+}
+
+/** Every request as `user` (Impersonate-User header); the API server authorizes the impersonation. */
+function impersonate(kc: KubeConfig, user: string): void {
+  const current = kc.getCurrentUser();
+  if (!current) throw new CliError('--as: the kubeconfig has no user for the current context', EXIT.usage);
+  kc.loadFromOptions({
+    clusters: kc.clusters, contexts: kc.contexts, currentContext: kc.getCurrentContext(),
+    users: kc.users.map((u) => (u.name === current.name ? { ...u, impersonateUser: user } : u)),
+  });
 }
 
 async function connectTemporal(cfg: Config['temporal']): Promise<Client> {

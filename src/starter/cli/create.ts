@@ -2,6 +2,7 @@
 // same workflow id and policies as the watcher (startOpsWorkflow), so the two never race into two
 // runs; status.workflow is recorded the way the watcher records it. Everything that can refuse the
 // request (file, type, database, Temporal) is checked before anything is created.
+import { REQUESTED_BY_ANNOTATION } from '../../api/approval.ts';
 import { API_VERSION, GROUP, VERSION } from '../../api/common.ts';
 import { kindInfo } from '../../api/kinds.ts';
 import type { OpsRequestStatus } from '../../api/opsrequests.ts';
@@ -11,6 +12,7 @@ import { opsInputFrom } from '../../temporal/input.ts';
 import type { Ctx } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
 import { databaseOf, dbKindOfOps, requireDatabase, type OpsObject } from './refs.ts';
+import { whoami } from './whoami.ts';
 
 export interface NewOps {
   kind: OpsObject['kind'];
@@ -25,6 +27,12 @@ export async function createAndStart(ctx: Ctx, o: NewOps): Promise<{ ops: OpsObj
   const client = await ctx.temporal();
   const dbKind = dbKindOfOps(o.kind);
   await requireDatabase(ctx, dbKind, databaseOf(o), `spec.${o.kind === 'ProxySQLOpsRequest' ? 'proxyRef' : 'databaseRef'}`);
+  // The requester, as the API server knows them (checked by its admission policy): nobody approves their own request.
+  const requestedBy = await whoami(ctx).catch((e: unknown) => {
+    if (o.spec.approval === 'Required') throw e;
+    return undefined;
+  });
+  if (requestedBy) o.metadata.annotations = { ...o.metadata.annotations, [REQUESTED_BY_ANNOTATION]: requestedBy };
   const created = (await ctx.kube.custom.createNamespacedCustomObject({
     group: GROUP, version: VERSION, plural: kindInfo(o.kind).plural, namespace,
     body: { apiVersion: API_VERSION, kind: o.kind, metadata: { ...o.metadata, namespace }, spec: o.spec },

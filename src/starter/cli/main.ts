@@ -25,7 +25,7 @@ function help(): string {
     '',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.about}`),
     '',
-    'Common flags: --kubeconfig <file>, --context <name>, -n/--namespace <ns>, --address <host:port> (Temporal; default TEMPORAL_ADDRESS), -o/--output json',
+    'Common flags: --kubeconfig <file>, --context <name>, --as <user> (impersonate, as kubectl), -n/--namespace <ns>, --address <host:port> (Temporal; default TEMPORAL_ADDRESS), -o/--output json',
     'Exit codes: 0 success, 1 the operation Failed, 2 usage or bad input, 3 cluster or Temporal unreachable, 4 not found, 5 not allowed in the current state',
     '',
     ...Object.values(commands).map((c) => `  ${c.usage}`),

@@ -6,7 +6,7 @@ export const usages = {
   plan: 'opsflow plan -f <file> [-n ns] [-o json]',
   status: 'opsflow status <name | pgops/<name>> [--watch] [-n ns] [-o json]',
   list: 'opsflow list [-A | -n ns] [--phase <phase>] [--database <name>] [--type <type>] [-o json]',
-  approve: 'opsflow approve <name | pgops/<name>> [--by <who>] [-n ns]',
+  approve: 'opsflow approve <name | pgops/<name>> [--as <user>] [-n ns]',
   cancel: 'opsflow cancel <name | pgops/<name>> [-n ns]',
   retry: 'opsflow retry <name | pgops/<name>> [-n ns] [-o json]',
 };
