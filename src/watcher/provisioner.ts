@@ -17,6 +17,7 @@ import { getClusterCustom, getCustom, listCustom, updateStatus } from '../k8s/re
 import { WorkQueue } from '../k8s/workqueue.ts';
 import type { Logger } from '../logger.ts';
 import { decodeSecretData } from '../k8s/reads.ts';
+import { materializeInlineConfig } from './inline-config.ts';
 
 export interface ProvisionerOptions {
   kube: Kube;
@@ -171,6 +172,18 @@ export class Provisioner {
       await write({ paused });
       return;
     }
+    if (spec.kind === 'Postgres') {
+      // KubeDB v1's spec.configuration.inline becomes a config Secret first (the patch re-queues this key).
+      const inline = await materializeInlineConfig(kube, spec);
+      if (inline.kind === 'error') {
+        await write({ configError: inline.message });
+        return;
+      }
+      if (inline.kind === 'materialized') {
+        log.info('inline config stored in a Secret', { key: keyOf(key), secret: inline.secret });
+        return;
+      }
+    }
     const catalog = async (v: string) => {
       try {
         return p.versionSchema.parse(await getClusterCustom(kube, p.versionKind, v));
@@ -202,7 +215,7 @@ export class Provisioner {
         userConfig = decodeSecretData((await kube.core.readNamespacedSecret({ name: db.spec.configSecret.name, namespace: key.namespace })).data);
       } catch (e) {
         if (!isNotFound(e)) throw e;
-        await write({ configError: `spec.configSecret: Secret "${db.spec.configSecret.name}" not found` });
+        await write({ configError: `${db.kind === 'Postgres' && db.spec.configuration ? 'spec.configuration.secretName' : 'spec.configSecret'}: Secret "${db.spec.configSecret.name}" not found` });
         return;
       }
     }
