@@ -18,6 +18,7 @@ import { WorkQueue } from '../k8s/workqueue.ts';
 import type { Logger } from '../logger.ts';
 import { decodeSecretData } from '../k8s/reads.ts';
 import { materializeInlineConfig } from './inline-config.ts';
+import { storageFacts } from './storage.ts';
 
 export interface ProvisionerOptions {
   kube: Kube;
@@ -41,12 +42,13 @@ export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export function nextDatabaseStatus(
   prev: DatabaseStatus | undefined,
   generation: number | undefined,
-  observed: { paused?: string; versionError?: string; configError?: string; ready?: boolean; readyMessage?: string; updatePending?: ConditionInput },
+  observed: { paused?: string; versionError?: string; configError?: string; ready?: boolean; readyMessage?: string; updatePending?: ConditionInput; storage?: ConditionInput },
   at: string,
 ): DatabaseStatus {
   const s = baseDatabaseStatus(prev, generation, observed, at);
   const applied = prev?.applied ? { applied: prev.applied } : {};
-  const conditions = observed.updatePending ? setCondition(s.conditions, observed.updatePending, at) : s.conditions;
+  let conditions = observed.updatePending ? setCondition(s.conditions, observed.updatePending, at) : s.conditions;
+  if (observed.storage && conditions) conditions = setCondition(conditions, observed.storage, at);
   return { ...s, ...applied, ...(conditions ? { conditions } : {}) };
 }
 
@@ -242,7 +244,9 @@ export class Provisioner {
     if (decision.kind === 'FirstProvision') await recordApplied(kube, key, (cur) => (cur ? undefined : decision.record));
     await this.labelPodRoles(p, db);
     const { ready, message } = await this.readiness(p, db);
-    await write({ ready, readyMessage: message });
+    const storage = await storageFacts(kube, p.statefulSets(db), db);
+    const notBound = storage?.status === 'False' ? `; ${storage.message}` : '';
+    await write({ ready, readyMessage: message + notBound, ...(storage ? { storage } : {}) });
   }
 
   /** Decides what to render and creates the OpsRequests a spec edit needs (create-if-absent, owned by the database). */
