@@ -69,7 +69,7 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['update', 'postgresopsrequests.opsflow.dev', '--subresource=status', '-n', '$NS'],
     ['get', 'postgresversions.opsflow.dev'],
     ['get', 'statefulsets.apps', '-n', '$NS'], ['patch', 'statefulsets.apps', '-n', '$NS'],
-    ['get', 'pods', '-n', '$NS'], ['delete', 'pods', '-n', '$NS'],
+    ['get', 'pods', '-n', '$NS'], ['delete', 'pods', '-n', '$NS'], ['list', 'pods', '-n', '$NS'], ['get', 'services', '-n', '$NS'],
     ['create', 'events.events.k8s.io', '-n', '$NS'],
     ['get', 'secrets', '-n', '$NS'], ['create', 'secrets', '-n', '$NS'], ['patch', 'secrets', '-n', '$NS'],
   ]));
@@ -77,7 +77,7 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
   it('the worker is denied the rest', () => check(worker, false, [
     ['list', 'secrets', '-n', '$NS'], ['watch', 'secrets', '-n', '$NS'], ['delete', 'secrets', '-n', '$NS'],
     ['get', 'secrets', '-n', 'kube-system'], ['get', 'secrets', '-n', '$OTHER'], ['create', 'secrets', '-n', '$OTHER'], ['patch', 'secrets', '-n', 'kube-system'],
-    ['list', 'pods', '-n', '$NS'], ['create', 'pods', '-n', '$NS'], ['create', 'pods', '--subresource=exec', '-n', '$NS'],
+    ['watch', 'pods', '-n', '$NS'], ['create', 'pods', '-n', '$NS'], ['create', 'pods', '--subresource=exec', '-n', '$NS'], ['patch', 'services', '-n', '$NS'],
     ['delete', 'statefulsets.apps', '-n', '$NS'], ['create', 'statefulsets.apps', '-n', '$NS'],
     ['watch', 'postgreses.opsflow.dev', '--all-namespaces'], ['delete', 'postgreses.opsflow.dev', '-n', '$NS'],
     ['patch', 'postgresopsrequests.opsflow.dev', '-n', '$NS'], ['delete', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],
