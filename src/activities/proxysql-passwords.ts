@@ -64,8 +64,10 @@ async function backendPasswords(deps: ActivityDeps, namespace: string, db: Proxy
   }
   try {
     for (const u of users) {
-      const [rows] = await c.query("SELECT host, authentication_string FROM mysql.user WHERE user = ? ORDER BY host = '%' DESC", [u.name]);
-      const hash = (rows as Row[]).map((r) => r.authentication_string).find((h): h is string => typeof h === 'string' && h !== '');
+      const [rows] = await c.query('SELECT host, authentication_string FROM mysql.user WHERE user = ?', [u.name]);
+      // The account ProxySQL's clients come from anywhere with ('%') first.
+      const sorted = [...(rows as Row[])].sort((a, b) => Number(b.host === '%') - Number(a.host === '%'));
+      const hash = sorted.map((r) => r.authentication_string).find((h): h is string => typeof h === 'string' && h !== '');
       if (!hash) throw refused(`${u.at}: mysql user "${u.name}" does not exist in the backend ${backend} (create it there first, or give passwordSecretRef)`);
       out.set(u.name, hash);
     }
