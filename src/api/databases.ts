@@ -31,7 +31,7 @@ export const PostgresConfigurationSchema = z.object({
 }).meta({
   'x-kubernetes-validations': [
     { rule: '!has(self.tuning)', message: 'spec.configuration.tuning (KubeDB auto-tuning) is not implemented by opsflow: remove it and set the parameters in user.conf', fieldPath: '.tuning', reason: 'FieldValueForbidden' },
-    { rule: "!has(self.inline) || self.inline.all(k, k == 'user.conf')", message: 'spec.configuration.inline: only the key user.conf is supported (postgresql.conf lines)', fieldPath: '.inline', reason: 'FieldValueNotSupported' },
+    { rule: "!has(self.inline) || self.inline.all(k, k == 'user.conf')", message: 'spec.configuration.inline: only the key user.conf is supported (postgresql.conf lines)', fieldPath: '.inline', reason: 'FieldValueInvalid' },
   ],
 });
 
