@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { kubeconfigPath, kubectl, clusterName } from '../cluster.ts';
 import { repoDir, stateDir } from '../paths.ts';
 import { isAlive, log, readPid, startDaemon, stopDaemon } from '../process.ts';
-import { storageClassManifest } from './volumes.ts';
+import { storageClassManifests } from './volumes.ts';
 import { defaultPodsDir, killAllPodProcesses } from './pods.ts';
 
 const pidFile = join(stateDir, `${clusterName}.runtime.pid`);
@@ -27,7 +27,7 @@ export async function startRuntime(freshCluster: boolean): Promise<boolean> {
     rmSync(defaultPodsDir(), { recursive: true, force: true });
     rmSync(volumesDir, { recursive: true, force: true });
   }
-  await kubectl(['apply', '-f', '-'], stringify(storageClassManifest));
+  await kubectl(['apply', '-f', '-'], storageClassManifests.map((m) => stringify(m)).join('---\n'));
   if (runtimeRunning()) return false;
   startDaemon(process.execPath, ['--import', 'tsx', join(repoDir, 'devenv', 'runtime', 'main.ts')], runtimeLogFile, pidFile, {
     ...process.env, KUBECONFIG: kubeconfigPath, OPSFLOW_VOLUMES_DIR: volumesDir,

@@ -886,7 +886,7 @@ class ContainerRunner {
     if (this.imageError) throw this.imageError;
     if (this.sim) return this.prepareSim(this.sim);
     if (this.version === undefined) {
-      throw new ConfigError('ErrImageNeverPull', `image ${this.spec.image}: the local pod runtime runs only postgres:<X.Y> images as processes (and simulates singlestore/node and proxysql/proxysql)`);
+      throw new ConfigError('ErrImageNeverPull', `image ${this.spec.image}: the local pod runtime runs only postgres:<X.Y> images as processes (and simulates singlestore/node, proxysql/proxysql and mysql)`);
     }
     try {
       postgresBinDir(this.version);

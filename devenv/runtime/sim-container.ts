@@ -19,9 +19,10 @@ import type { PingResult } from './pg-ping.ts';
 export const SIM_IMAGE_PATHS: Record<SimKind, { data: string; config?: string }> = {
   singlestore: { data: '/var/lib/memsql', config: '/etc/memsql/conf.d' },
   proxysql: { data: '/var/lib/proxysql' },
+  mysql: { data: '/var/lib/mysql' },
 };
 
-export const SIM_LABEL: Record<SimKind, string> = { singlestore: 'SIMULATED SingleStore', proxysql: 'SIMULATED ProxySQL' };
+export const SIM_LABEL: Record<SimKind, string> = { singlestore: 'SIMULATED SingleStore', proxysql: 'SIMULATED ProxySQL', mysql: 'SIMULATED MySQL' };
 
 /**
  * Starts the simulated server (`node --import tsx mysql-sim/main.ts`, cwd the repository) detached,

@@ -1,9 +1,12 @@
 // Local volume provisioner of the dev cluster (dev/test infrastructure, not shipped): every
-// PersistentVolumeClaim of the `local-path` StorageClass gets a PersistentVolume backed by a local
-// directory, which outlives Pod recreation like a real volume and is removed when released.
+// PersistentVolumeClaim of a StorageClass whose provisioner is this one (`local-path`, the default,
+// and `standard`, which manifests written for kind/minikube name; any other class a user creates
+// with provisioner opsflow.dev/local-path too) gets a PersistentVolume backed by a local directory,
+// which outlives Pod recreation like a real volume and is removed when released. Claims of other
+// classes are left alone, as a cluster without their provisioner would (they stay Pending).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { StorageV1Api, type KubernetesObject, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1StorageClass } from '@kubernetes/client-node';
 import { isApiError, isNotFound, type Kube } from '../../src/k8s/client.ts';
 import { ResilientInformer } from '../../src/k8s/informer.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -15,19 +18,29 @@ export function volumeDir(root: string, pvName: string): string {
   return join(root, pvName);
 }
 
-export const storageClassManifest = {
+const storageClass = (name: string, isDefault: boolean) => ({
   apiVersion: 'storage.k8s.io/v1',
   kind: 'StorageClass',
-  metadata: { name: STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+  metadata: { name, annotations: { 'storageclass.kubernetes.io/is-default-class': String(isDefault) } },
   provisioner: PROVISIONER,
   reclaimPolicy: 'Delete',
   volumeBindingMode: 'Immediate',
-};
+});
+
+/** The classes the local cluster ships: `local-path` (default) and `standard` (kind's and minikube's name). */
+export const storageClassManifests = [storageClass(STORAGE_CLASS, true), storageClass('standard', false)];
+
+/** Pure: whether this provisioner serves a class (by its provisioner field). */
+export const servesClass = (sc: { provisioner?: string } | undefined): boolean => sc?.provisioner === PROVISIONER;
 
 export class LocalVolumeProvisioner {
   private informers: Array<ResilientInformer<KubernetesObject>> = [];
 
-  constructor(private readonly kube: Kube, private readonly root: string, private readonly log: Logger) {}
+  private readonly storage: StorageV1Api;
+
+  constructor(private readonly kube: Kube, private readonly root: string, private readonly log: Logger) {
+    this.storage = kube.kc.makeApiClient(StorageV1Api);
+  }
 
   async start(): Promise<void> {
     const { kube } = this;
@@ -55,7 +68,15 @@ export class LocalVolumeProvisioner {
 
   private async provision(pvc: V1PersistentVolumeClaim): Promise<void> {
     if (pvc.status?.phase !== 'Pending' || pvc.spec?.volumeName || pvc.metadata?.deletionTimestamp) return;
-    if ((pvc.spec?.storageClassName ?? '') !== STORAGE_CLASS) return;
+    const className = pvc.spec?.storageClassName ?? '';
+    if (!className) return;
+    let sc: V1StorageClass | undefined;
+    try {
+      sc = await this.storage.readStorageClass({ name: className });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    if (!servesClass(sc)) return;
     const uid = pvc.metadata?.uid ?? '';
     const name = `pvc-${uid}`;
     const dir = volumeDir(this.root, name);
@@ -66,8 +87,8 @@ export class LocalVolumeProvisioner {
       spec: {
         capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
         accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
-        persistentVolumeReclaimPolicy: 'Delete',
-        storageClassName: STORAGE_CLASS,
+        persistentVolumeReclaimPolicy: sc?.reclaimPolicy === 'Retain' ? 'Retain' : 'Delete',
+        storageClassName: className,
         hostPath: { path: dir, type: 'DirectoryOrCreate' },
         claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: pvc.metadata?.namespace, name: pvc.metadata?.name, uid },
       },

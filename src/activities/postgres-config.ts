@@ -2,7 +2,6 @@
 // catalog (pg_settings) before anything changes, persist it (a content-named Secret the database's
 // spec.configSecret points to, and the rendered config Secret the Pods mount), and apply it: a
 // reload on every member, checked by reading every parameter back.
-import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/common.ts';
@@ -12,6 +11,7 @@ import { configSecret, meta } from '../engines/common.ts';
 import { defaultParams, mergeParams, renderConf, USER_CONF_KEY } from '../engines/postgres/config.ts';
 import { rolloutOrder } from '../engines/postgres/plan.ts';
 import { planUserConfig, type ConfigSources } from '../engines/postgres/reconfigure.ts';
+import { configRefPatch, userConfigSecretName } from '../engines/postgres/inline-config.ts';
 import { CONFIG_FILE, desiredParams, podNames, primaryPodName } from '../engines/postgres/render.ts';
 import { changedParams, loweredStandbyLimits, needsRestart, paramProblems, settingMatches, type PgSetting } from '../engines/postgres/settings.ts';
 import { mergePatch, serverSideApply } from '../k8s/apply.ts';
@@ -58,8 +58,7 @@ async function readSettings(host: string, cred: Credentials): Promise<Map<string
   return new Map(rows.map((r) => [r.name, r]));
 }
 
-/** Pure: the name of the Secret holding a custom config, from the database and the content. */
-export const userConfigSecretName = (db: string, userConf: string) => `${db}-custom-config-${createHash('sha256').update(userConf).digest('hex').slice(0, 10)}`;
+export { userConfigSecretName };
 
 export function postgresConfigActivities(deps: ActivityDeps) {
   const { kube, pollMs = 250 } = deps;
@@ -167,12 +166,14 @@ export function postgresConfigActivities(deps: ActivityDeps) {
         const body: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: { ...meta(db, userSecret), labels: { ...meta(db, userSecret).labels, 'opsflow.dev/custom-config': 'true' } }, type: 'Opaque', stringData: { [USER_CONF_KEY]: userConf } };
         await serverSideApply(kube, body, OPS_FIELD_MANAGER);
       }
-      await mergePatch(kube, { apiVersion: API_VERSION, kind: 'Postgres', metadata: { name: database, namespace }, spec: { configSecret: userSecret ? { name: userSecret } : null } } as KubernetesObject);
+      // In the manifest's spelling: spec.configSecret, or KubeDB v1's spec.configuration.secretName.
+      await mergePatch(kube, { apiVersion: API_VERSION, kind: 'Postgres', metadata: { name: database, namespace }, spec: configRefPatch(db, userSecret) } as KubernetesObject);
       const rendered = configSecret(db, { [CONFIG_FILE]: renderConf(desiredParams(userSecret ? { [USER_CONF_KEY]: userConf } : undefined)) });
       await serverSideApply(kube, rendered);
       // The Pods now mount this config: the provisioner renders it from here on.
       await recordApplied(kube, { kind: 'Postgres', namespace, name: database }, (cur) => (cur ? withConfigSecret(cur, 'spec.configSecret', userSecret ?? undefined) : undefined));
-      return userSecret ? `custom config in Secret ${userSecret}; spec.configSecret points to it` : 'custom config removed (defaults only)';
+      const field = db.spec.configuration ? 'spec.configuration.secretName' : 'spec.configSecret';
+      return userSecret ? `custom config in Secret ${userSecret}; ${field} points to it` : 'custom config removed (defaults only)';
     },
 
     /**

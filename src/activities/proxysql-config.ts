@@ -10,7 +10,7 @@ import type { OpsInput } from '../workflows/shared.ts';
 import type { ActivityDeps } from './deps.ts';
 import { heartbeat, pollUntil } from './heartbeat.ts';
 import { errorText, proxysqlAdmin, queryRows, type ProxySQLAdmin } from './proxysql-admin.ts';
-import { readRealConfiguration } from './proxysql-validate.ts';
+import { readResolvedConfiguration } from './proxysql-validate.ts';
 
 function passwordsOf(cfg: ProxySQLConfiguration): Map<string, string> {
   const m = new Map<string, string>();
@@ -48,7 +48,7 @@ export function proxysqlConfigActivities(deps: ActivityDeps) {
   return {
     /** Applies the request on the first member that answers; returns that member's name. */
     async applyProxySQLConfiguration(input: OpsInput, members: string[]): Promise<string> {
-      const cfg = await readRealConfiguration(deps, input);
+      const cfg = await readResolvedConfiguration(deps, input);
       const passwords = passwordsOf(cfg);
       const admin = await proxysqlAdmin(deps, input.namespace, input.spec.proxyRef?.name ?? '');
       const statements = applyStatements(cfg, (user) => passwords.get(user));
@@ -83,7 +83,7 @@ export function proxysqlConfigActivities(deps: ActivityDeps) {
 
     /** Waits until every member's runtime shows the change and the config checksums agree. */
     async verifyProxySQLConfiguration(input: OpsInput, maxWaitMs = 120_000): Promise<string> {
-      const cfg = await readRealConfiguration(deps, input);
+      const cfg = await readResolvedConfiguration(deps, input);
       const passwords = passwordsOf(cfg);
       const admin = await proxysqlAdmin(deps, input.namespace, input.spec.proxyRef?.name ?? '');
       const deadline = Date.now() + maxWaitMs;

@@ -1,6 +1,7 @@
 // Validation of ProxySQL OpsRequests before anything changes (reads only): the ProxySQL, the
 // catalog for UpdateVersion; for Reconfigure the request itself (with the real passwords, read from
 // the OpsRequest here and never returned) and the members' current config.
+import { ApplicationFailure } from '@temporalio/activity';
 import { appliedVersion } from '../engines/declarative.ts';
 import { ProxySQLOpsRequestSchema } from '../api/opsrequests.ts';
 import { configurationProblems, describeConfiguration, liveProblems, type ProxySQLConfiguration } from '../engines/proxysql/config.ts';
@@ -12,6 +13,7 @@ import type { ActivityDeps } from './deps.ts';
 import { judgeCatalogUpdate } from './version-catalog.ts';
 import { impossible } from './heartbeat.ts';
 import { errorText, proxysqlAdmin, queryRows, readProxySQL } from './proxysql-admin.ts';
+import { resolvePasswords } from './proxysql-passwords.ts';
 
 export interface ProxySQLUpdatePlan {
   database: string;
@@ -50,6 +52,14 @@ export async function readRealConfiguration(deps: ActivityDeps, input: OpsInput)
   return (ops.spec.configuration ?? {}) as ProxySQLConfiguration;
 }
 
+/** The configuration with every password resolved (Secret or backend): for the activities that apply or verify it. */
+export async function readResolvedConfiguration(deps: ActivityDeps, input: OpsInput): Promise<ProxySQLConfiguration> {
+  const cfg = await readRealConfiguration(deps, input);
+  const db = await readProxySQL(deps, input.namespace, input.spec.proxyRef?.name ?? '');
+  if (!db) throw impossible(`spec.proxyRef: ProxySQL "${input.spec.proxyRef?.name ?? ''}" not found in namespace ${input.namespace}`);
+  return resolvePasswords(deps, input.namespace, db, cfg);
+}
+
 export function proxysqlValidateActivities(deps: ActivityDeps) {
   const { kube } = deps;
   const missing = (input: OpsInput) => `spec.proxyRef: ProxySQL "${input.spec.proxyRef?.name ?? ''}" not found in namespace ${input.namespace}`;
@@ -79,6 +89,13 @@ export function proxysqlValidateActivities(deps: ActivityDeps) {
       const cfg = await readRealConfiguration(deps, input);
       const problems = configurationProblems(cfg);
       if (problems.length) return { outcome: 'Failed', reason: problems.join('; ') };
+      // Every password must be there (Secret or backend) before anything changes.
+      try {
+        await resolvePasswords(deps, input.namespace, db, cfg);
+      } catch (e) {
+        if (e instanceof ApplicationFailure && e.nonRetryable) return { outcome: 'Failed', reason: e.message };
+        throw e;
+      }
       return { outcome: 'Proceed', plan: { database: name, members: proxysqlMembers(db), summary: describeConfiguration(cfg) } };
     },
 

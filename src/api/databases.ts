@@ -19,11 +19,59 @@ const databaseSpecBase = {
   updatePolicy: UpdatePolicySchema.default('OpsRequest'),
 };
 
-export const PostgresSpecSchema = z.object({
+/**
+ * KubeDB v1's `spec.configuration` of a Postgres: `secretName` is the same as `spec.configSecret`;
+ * `inline` (`user.conf` lines) is merged on top of it: the provisioner turns it into a content-named
+ * custom-config Secret and points `secretName` at it (src/engines/postgres/inline-config.ts).
+ */
+export const PostgresConfigurationSchema = z.object({
+  secretName: z.string().min(1).optional().meta({ description: 'Secret with user.conf (KubeDB v1 spelling of spec.configSecret)' }),
+  inline: z.record(z.string(), z.string()).optional().meta({ description: 'user.conf content, merged on top of secretName' }),
+  tuning: z.looseObject({}).optional().meta({ description: 'KubeDB auto-tuning: not implemented by opsflow (refused)' }),
+}).meta({
+  'x-kubernetes-validations': [
+    { rule: '!has(self.tuning)', message: 'spec.configuration.tuning (KubeDB auto-tuning) is not implemented by opsflow: remove it and set the parameters in user.conf', fieldPath: '.tuning', reason: 'FieldValueForbidden' },
+    { rule: "!has(self.inline) || self.inline.all(k, k == 'user.conf')", message: 'spec.configuration.inline: only the key user.conf is supported (postgresql.conf lines)', fieldPath: '.inline', reason: 'FieldValueInvalid' },
+  ],
+});
+
+/**
+ * Fields of KubeDB's v1 PostgresSpec that opsflow does not implement. They are declared so that the
+ * API server refuses them with a message saying so (a CEL rule each), instead of pruning them or
+ * failing with a bare "unknown field", and never silently ignores them.
+ */
+export const KUBEDB_POSTGRES_UNSUPPORTED: Record<string, z.ZodType> = {
+  autoOps: z.looseObject({}), distributed: z.boolean(), streamingMode: z.string(), synchronousReplicationConfig: z.looseObject({}),
+  mode: z.string(), remoteReplica: z.looseObject({}), leaderElection: z.looseObject({}), clientAuthMode: z.string(), sslMode: z.string(),
+  init: z.looseObject({}), monitor: z.looseObject({}), podTemplate: z.looseObject({}), serviceTemplates: z.array(z.looseObject({})),
+  tls: z.looseObject({}), halted: z.boolean(), enforceFsGroup: z.boolean(), allowedSchemas: z.looseObject({}), healthChecker: z.looseObject({}),
+  archiver: z.looseObject({}), arbiter: z.looseObject({}), replication: z.looseObject({}), readReplicas: z.array(z.looseObject({})),
+};
+
+const unsupportedRules = (fields: Record<string, z.ZodType>) => Object.keys(fields).map((f) => ({
+  rule: `!has(self.${f})`, message: `spec.${f}: KubeDB's field is not implemented by opsflow; remove it`, fieldPath: `.${f}`, reason: 'FieldValueForbidden',
+}));
+
+const PostgresSpecObject = z.object({
   ...databaseSpecBase,
   replicas: z.number().int().min(1).max(9).default(1),
   standbyMode: z.enum(['Hot', 'Warm']).default('Hot'),
+  configuration: PostgresConfigurationSchema.optional(),
+  ...Object.fromEntries(Object.entries(KUBEDB_POSTGRES_UNSUPPORTED).map(([k, v]) => [k, v.optional().meta({ description: 'not implemented by opsflow (refused)' })])),
+}).meta({
+  'x-kubernetes-validations': [
+    { rule: '!has(self.configSecret) || !has(self.configuration)', message: 'spec.configSecret and spec.configuration are two spellings of the custom config: use one (spec.configuration.secretName is KubeDB v1\'s)', reason: 'FieldValueForbidden' },
+    ...unsupportedRules(KUBEDB_POSTGRES_UNSUPPORTED),
+  ],
 });
+
+/**
+ * Every reader sees the custom config Secret as `spec.configSecret`, whichever spelling the manifest
+ * uses; writers keep the manifest's spelling (configRefPatch in src/engines/postgres/inline-config.ts).
+ */
+export const PostgresSpecSchema = PostgresSpecObject.transform((s) => (
+  !s.configSecret && s.configuration?.secretName ? { ...s, configSecret: { name: s.configuration.secretName } } : s
+));
 export const PostgresSchema = z.object({
   apiVersion: z.string(),
   kind: z.literal('Postgres'),

@@ -85,12 +85,24 @@ export const SingleStoreOpsRequestSchema = opsKind('SingleStoreOpsRequest', Sing
 export type SingleStoreOpsRequest = z.infer<typeof SingleStoreOpsRequestSchema>;
 
 const RequestTypeSchema = z.enum(['add', 'update', 'delete']);
+/** A Secret (in the OpsRequest's namespace) holding a mysql user's password. */
+export const PasswordSecretRefSchema = z.object({
+  name: z.string().min(1),
+  key: z.string().min(1).default('password').meta({ description: 'Key of the Secret that holds the password (default password)' }),
+});
 export const ProxySQLUserSchema = z.looseObject({
   username: z.string().min(1),
-  password: z.string().optional(),
+  password: z.string().optional().meta({ description: 'Refused: a cleartext password does not belong in an OpsRequest (use passwordSecretRef)' }),
+  passwordSecretRef: PasswordSecretRefSchema.optional().meta({ description: 'The password, from a Secret; without it (and on add) the password is taken from the backend' }),
   default_hostgroup: z.number().int().optional(),
   active: z.number().int().min(0).max(1).optional(),
   max_connections: z.number().int().optional(),
+}).meta({
+  'x-kubernetes-validations': [{
+    rule: '!has(self.password)',
+    message: 'a cleartext password is not accepted in an OpsRequest (anyone who may read it, and the workflow history, would see it): put it in a Secret and reference it with passwordSecretRef: {name, key}, or leave it out to take the user\'s password from the backend',
+    fieldPath: '.password', reason: 'FieldValueForbidden',
+  }],
 });
 export const ProxySQLConfigurationSpecSchema = z.object({
   mysqlUsers: z.object({ users: z.array(ProxySQLUserSchema).min(1), reqType: RequestTypeSchema }).optional(),

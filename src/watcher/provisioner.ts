@@ -17,6 +17,8 @@ import { getClusterCustom, getCustom, listCustom, updateStatus } from '../k8s/re
 import { WorkQueue } from '../k8s/workqueue.ts';
 import type { Logger } from '../logger.ts';
 import { decodeSecretData } from '../k8s/reads.ts';
+import { materializeInlineConfig } from './inline-config.ts';
+import { storageFacts } from './storage.ts';
 
 export interface ProvisionerOptions {
   kube: Kube;
@@ -40,12 +42,13 @@ export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export function nextDatabaseStatus(
   prev: DatabaseStatus | undefined,
   generation: number | undefined,
-  observed: { paused?: string; versionError?: string; configError?: string; ready?: boolean; readyMessage?: string; updatePending?: ConditionInput },
+  observed: { paused?: string; versionError?: string; configError?: string; ready?: boolean; readyMessage?: string; updatePending?: ConditionInput; storage?: ConditionInput },
   at: string,
 ): DatabaseStatus {
   const s = baseDatabaseStatus(prev, generation, observed, at);
   const applied = prev?.applied ? { applied: prev.applied } : {};
-  const conditions = observed.updatePending ? setCondition(s.conditions, observed.updatePending, at) : s.conditions;
+  let conditions = observed.updatePending ? setCondition(s.conditions, observed.updatePending, at) : s.conditions;
+  if (observed.storage && conditions) conditions = setCondition(conditions, observed.storage, at);
   return { ...s, ...applied, ...(conditions ? { conditions } : {}) };
 }
 
@@ -171,6 +174,18 @@ export class Provisioner {
       await write({ paused });
       return;
     }
+    if (spec.kind === 'Postgres') {
+      // KubeDB v1's spec.configuration.inline becomes a config Secret first (the patch re-queues this key).
+      const inline = await materializeInlineConfig(kube, spec);
+      if (inline.kind === 'error') {
+        await write({ configError: inline.message });
+        return;
+      }
+      if (inline.kind === 'materialized') {
+        log.info('inline config stored in a Secret', { key: keyOf(key), secret: inline.secret });
+        return;
+      }
+    }
     const catalog = async (v: string) => {
       try {
         return p.versionSchema.parse(await getClusterCustom(kube, p.versionKind, v));
@@ -202,7 +217,7 @@ export class Provisioner {
         userConfig = decodeSecretData((await kube.core.readNamespacedSecret({ name: db.spec.configSecret.name, namespace: key.namespace })).data);
       } catch (e) {
         if (!isNotFound(e)) throw e;
-        await write({ configError: `spec.configSecret: Secret "${db.spec.configSecret.name}" not found` });
+        await write({ configError: `${db.kind === 'Postgres' && db.spec.configuration ? 'spec.configuration.secretName' : 'spec.configSecret'}: Secret "${db.spec.configSecret.name}" not found` });
         return;
       }
     }
@@ -229,7 +244,9 @@ export class Provisioner {
     if (decision.kind === 'FirstProvision') await recordApplied(kube, key, (cur) => (cur ? undefined : decision.record));
     await this.labelPodRoles(p, db);
     const { ready, message } = await this.readiness(p, db);
-    await write({ ready, readyMessage: message });
+    const storage = await storageFacts(kube, p.statefulSets(db), db);
+    const notBound = storage?.status === 'False' ? `; ${storage.message}` : '';
+    await write({ ready, readyMessage: message + notBound, ...(storage ? { storage } : {}) });
   }
 
   /** Decides what to render and creates the OpsRequests a spec edit needs (create-if-absent, owned by the database). */

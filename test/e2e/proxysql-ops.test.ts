@@ -6,19 +6,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { stringify } from 'yaml';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
 import { getCondition } from '../../src/api/conditions.ts';
 import type { DatabaseStatus } from '../../src/api/common.ts';
 import type { OpsRequestStatus } from '../../src/api/opsrequests.ts';
 import { checksumsAgree, proxysqlVersion } from '../../src/engines/proxysql/probe.ts';
-import { REDACTED } from '../../src/temporal/input.ts';
 import { kubectl } from '../../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
+import { repoDir } from '../../devenv/paths.ts';
+import { nativeHash } from '../../devenv/runtime/mysql-sim/mysql.ts';
 import { clients, eventually, isReady, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { watchPodUids } from '../support/pod-history.ts';
 import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
 import { adminRows, historyText, proxyLogin, withAdmin, withAdmins } from '../support/proxysql.ts';
+import { backendSql, startMySQLBackend, type MySQLBackend } from '../support/mysql-backend.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
 
 const members = (db: string) => [0, 1, 2].map((i) => `${db}-${i}`);
@@ -33,6 +36,15 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
   let worker: OpsflowProcess;
   let env: { temporalAddress: string; taskQueue: string; namespace: string };
   const logs: string[] = [];
+  let backend: MySQLBackend;
+
+  /** Applies an example file into the test namespace (its objects say namespace demo); returns the OpsRequest's name. */
+  async function applyExample(file: string): Promise<string> {
+    const docs = parseAllDocuments(readFileSync(join(repoDir, 'k8s', 'examples', file), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
+    for (const d of docs) d.metadata.namespace = ns.name;
+    await kubectl(['apply', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
+    return docs.find((d) => d.kind === 'ProxySQLOpsRequest')?.metadata.name ?? '';
+  }
 
   const apply = (obj: object) => kubectl(['apply', '-n', ns.name, '-f', '-'], stringify(obj));
   const prx = (name: string) => o.get<DatabaseStatus>('ProxySQL', name);
@@ -64,7 +76,10 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
     for (const [name, version] of [['upd', '2.5.5'], ['cfg', '2.6.3']] as const) {
       await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'ProxySQL', metadata: { name }, spec: { version, replicas: 3 } });
     }
-    for (const db of ['upd', 'cfg']) {
+    // KubeDB's reconfigure guide: a ProxySQL in front of a MySQL backend that holds the users.
+    backend = await startMySQLBackend(ns.name, 'mysql-server');
+    await applyExample('kubedb/proxysql/proxy-server.yaml');
+    for (const db of ['upd', 'cfg', 'proxy-server']) {
       await eventually(`${db} Ready`, async () => ((await prx(db)).status?.phase === 'Ready' ? true : undefined), 180_000, 500);
       await agree(db);
     }
@@ -112,9 +127,12 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
   it('Reconfigure: users added (log in through 6033 on every member), query rules updated and deleted, variables set; no Pod replaced; no password leaks', async () => {
     const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=cfg');
     const cfg = (configuration: Record<string, unknown>) => ({ type: 'Reconfigure', proxyRef: { name: 'cfg' }, configuration });
+    // The passwords live in Secrets (a cleartext password in an OpsRequest is refused by the API server).
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app1-pw' }, stringData: { pw: PASSWORDS.app1 } });
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app2-pw' }, stringData: { password: PASSWORDS.app2 } });
     // Applied together: they run one at a time, in creation order, each checked against the config the earlier ones left.
     await prxops('cfg-1-add', cfg({
-      mysqlUsers: { reqType: 'add', users: [{ username: 'app1', password: PASSWORDS.app1, default_hostgroup: 2 }, { username: 'app2', password: PASSWORDS.app2, max_connections: 50 }] },
+      mysqlUsers: { reqType: 'add', users: [{ username: 'app1', passwordSecretRef: { name: 'app1-pw', key: 'pw' }, default_hostgroup: 2 }, { username: 'app2', passwordSecretRef: { name: 'app2-pw' }, max_connections: 50 }] },
       mysqlQueryRules: { reqType: 'add', rules: [
         { rule_id: 10, active: 1, match_digest: '^SELECT .* FOR UPDATE$', destination_hostgroup: 2, apply: 1 },
         { rule_id: 11, active: 1, match_digest: '^SELECT', destination_hostgroup: 3, apply: 1 },
@@ -147,7 +165,7 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
     try {
       for (const r of runs) {
         const text = historyText(await client.workflow.getHandle(r.status?.workflow?.id ?? '').fetchHistory()).join('\n');
-        if (r.metadata.name === 'cfg-1-add') assert.ok(text.includes(REDACTED), 'the input carries the redaction marker');
+        if (r.metadata.name === 'cfg-1-add') assert.ok(text.includes('app1-pw'), 'the input names the Secret, not its value');
         for (const pw of Object.values(PASSWORDS)) {
           assert.ok(!text.includes(pw) && !text.includes(Buffer.from(pw).toString('base64')), `no password in the history of ${r.metadata.name}`);
         }
@@ -171,6 +189,61 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
     await history.stop();
   });
 
+  it("KubeDB's ProxySQL reconfigure examples (kubectl apply, only apiVersion changed): users with passwords from the backend, rules, variables", async () => {
+    const db = 'proxy-server';
+    const history = await watchPodUids(ns.name, `app.kubernetes.io/instance=${db}`);
+    // The guide creates the users in the backend first.
+    await backendSql(backend, ["create user `testA`@'%' identified by 'passA'", "create user `testB`@'%' identified by 'passB'", 'create database test',
+      "grant all privileges on test.* to 'testA'@'%'", "grant all privileges on test.* to 'testB'@'%'", 'flush privileges']);
+    const users = (m: string) => adminRows(ns.name, db, m, "SELECT username, password, active, default_hostgroup FROM runtime_mysql_users WHERE frontend = 1 ORDER BY username");
+    const rules = (m: string) => adminRows(ns.name, db, m, 'SELECT rule_id, active, match_digest, destination_hostgroup, apply FROM runtime_mysql_query_rules ORDER BY rule_id');
+    const run = async (file: string) => {
+      const x = await successful(await applyExample(`kubedb/proxysql/${file}`));
+      await agree(db);
+      return x;
+    };
+
+    await run('proxyops-add-users.yaml');
+    for (const m of members(db)) {
+      // The hashes the guide shows: the backend's mysql_native_password of passA and passB.
+      assert.deepEqual((await users(m)).map((u) => [u.username, u.password, Number(u.active), Number(u.default_hostgroup)]),
+        [['testA', nativeHash('passA'), 1, 2], ['testB', nativeHash('passB'), 1, 2]], m);
+      assert.equal(await proxyLogin(ns.name, m, 'testA', 'passA'), 1, `testA logs in through ${m}:6033 with the backend's password`);
+    }
+    await run('proxyops-update-users.yaml');
+    for (const m of members(db)) {
+      assert.deepEqual((await users(m)).map((u) => [u.username, Number(u.active), Number(u.default_hostgroup)]), [['testA', 0, 3], ['testB', 1, 3]], m);
+    }
+    await run('proxyops-remove-users.yaml');
+    for (const m of members(db)) assert.deepEqual((await users(m)).map((u) => u.username), ['testB'], m);
+
+    await run('proxyops-add-rules.yaml');
+    for (const m of members(db)) {
+      assert.deepEqual((await rules(m)).map((r) => [Number(r.rule_id), Number(r.active), r.match_digest, Number(r.destination_hostgroup), Number(r.apply)]), [[4, 1, '^SELECT .* FOR DELETE$', 2, 1]], m);
+    }
+    await run('proxyops-update-rules.yaml');
+    for (const m of members(db)) assert.deepEqual((await rules(m)).map((r) => [Number(r.rule_id), Number(r.active)]), [[4, 0]], m);
+    await run('proxyops-remove-rules.yaml');
+    for (const m of members(db)) assert.deepEqual(await rules(m), [], m);
+
+    await run('proxyops-recon-vars.yaml');
+    for (const m of members(db)) {
+      const vars = await adminRows(ns.name, db, m, "SELECT variable_name, variable_value FROM runtime_global_variables WHERE variable_name IN ('admin-refresh_interval', 'admin-cluster_check_interval_ms', 'mysql-max_transaction_time', 'mysql-max_stmts_per_connection') ORDER BY variable_name");
+      assert.deepEqual(vars.map((v) => [v.variable_name, v.variable_value]), [
+        ['admin-cluster_check_interval_ms', '205'], ['admin-refresh_interval', '2055'], ['mysql-max_stmts_per_connection', '19'], ['mysql-max_transaction_time', '1540000']], m);
+    }
+    for (const m of members(db)) assert.equal(history.uids(m).length, 1, `${m} not replaced`);
+    await readyAndResumed(db);
+    await history.stop();
+
+    // A user the backend does not have: Failed before any change, naming the user and the backend.
+    await prxops('add-missing', { type: 'Reconfigure', proxyRef: { name: db }, configuration: { mysqlUsers: { reqType: 'add', users: [{ username: 'nobody' }] } } });
+    const missing = await finished('add-missing');
+    assert.equal(missing.status?.phase, 'Failed');
+    assert.match(missing.status?.message ?? '', /^spec\.configuration\.mysqlUsers\.users\[0\]: mysql user "nobody" does not exist in the backend mysql-server/);
+    assert.equal(getCondition(missing.status?.conditions, 'PauseDatabase'), undefined, 'never paused');
+  });
+
   it('invalid requests end Failed naming the field, and change nothing', async () => {
     const before = await o.podUids('app.kubernetes.io/instance=cfg');
     await prxops('bad-nopw', { type: 'Reconfigure', proxyRef: { name: 'cfg' }, configuration: { mysqlUsers: { reqType: 'add', users: [{ username: 'nopw', active: 1 }] } } });
@@ -180,7 +253,7 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
     await prxops('bad-column', { type: 'Reconfigure', proxyRef: { name: 'cfg' }, configuration: { mysqlQueryRules: { reqType: 'add', rules: [{ rule_id: 20, destination_hostgrup: 1 }] } } });
     await prxops('bad-ref', { type: 'Reconfigure', proxyRef: { name: 'nope' }, configuration: { mysqlVariables: { max_connections: 10 } } });
     const expected: Record<string, RegExp> = {
-      'bad-nopw': /^spec\.configuration\.mysqlUsers\.users\[0\]\.password: required when reqType is add/,
+      'bad-nopw': /^spec\.configuration\.mysqlUsers\.users\[0\]: no password: give passwordSecretRef, or set spec\.backend on ProxySQL cfg/,
       'bad-var': /^spec\.configuration\.mysqlVariables\.no_such_variable: unknown ProxySQL variable mysql-no_such_variable/,
       'bad-version': /^spec\.updateVersion\.targetVersion: 9\.9\.9 is not in the ProxySQLVersion catalog/,
       'bad-rule': /^spec\.configuration\.mysqlQueryRules\.rules\[0\]\.rule_id: query rule 99 does not exist/,

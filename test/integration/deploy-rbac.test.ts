@@ -49,13 +49,14 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['list', 'pods', '--all-namespaces'], ['watch', 'pods', '--all-namespaces'], ['patch', 'pods', '-n', '$NS'],
     ['create', 'services', '-n', '$NS'], ['patch', 'services', '-n', '$NS'], ['create', 'configmaps', '-n', '$NS'], ['patch', 'configmaps', '-n', '$NS'],
     ['get', 'secrets', '-n', '$NS'], ['create', 'secrets', '-n', '$NS'], ['patch', 'secrets', '-n', '$NS'],
+    ['patch', 'postgreses.opsflow.dev', '-n', '$NS'], ['list', 'persistentvolumeclaims', '-n', '$NS'], ['get', 'storageclasses.storage.k8s.io'],
   ]));
 
   it('the watcher is denied the rest', () => check(watcher, false, [
     ['list', 'secrets', '-n', '$NS'], ['watch', 'secrets', '-n', '$NS'], ['delete', 'secrets', '-n', '$NS'],
     ['get', 'secrets', '-n', 'kube-system'], ['get', 'secrets', '-n', '$OTHER'], ['create', 'secrets', '-n', '$OTHER'],
     ['delete', 'pods', '-n', '$NS'], ['delete', 'statefulsets.apps', '-n', '$NS'], ['delete', 'services', '-n', '$NS'],
-    ['patch', 'postgreses.opsflow.dev', '-n', '$NS'], ['delete', 'postgreses.opsflow.dev', '-n', '$NS'], ['delete', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],
+    ['patch', 'singlestores.opsflow.dev', '-n', '$NS'], ['delete', 'postgreses.opsflow.dev', '-n', '$NS'], ['delete', 'persistentvolumeclaims', '-n', '$NS'], ['delete', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],
     ['create', 'postgresversions.opsflow.dev'], ['create', 'events.events.k8s.io', '-n', '$NS'], ['create', 'pods', '--subresource=exec', '-n', '$NS'],
     ['create', 'clusterroles'], ['create', 'clusterrolebindings'], ['update', 'nodes'], ['create', 'namespaces'],
     ['create', 'customresourcedefinitions.apiextensions.k8s.io'], ['*', '*'],
@@ -68,7 +69,7 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['update', 'postgresopsrequests.opsflow.dev', '--subresource=status', '-n', '$NS'],
     ['get', 'postgresversions.opsflow.dev'],
     ['get', 'statefulsets.apps', '-n', '$NS'], ['patch', 'statefulsets.apps', '-n', '$NS'],
-    ['get', 'pods', '-n', '$NS'], ['delete', 'pods', '-n', '$NS'],
+    ['get', 'pods', '-n', '$NS'], ['delete', 'pods', '-n', '$NS'], ['list', 'pods', '-n', '$NS'], ['get', 'services', '-n', '$NS'],
     ['create', 'events.events.k8s.io', '-n', '$NS'],
     ['get', 'secrets', '-n', '$NS'], ['create', 'secrets', '-n', '$NS'], ['patch', 'secrets', '-n', '$NS'],
   ]));
@@ -76,7 +77,7 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
   it('the worker is denied the rest', () => check(worker, false, [
     ['list', 'secrets', '-n', '$NS'], ['watch', 'secrets', '-n', '$NS'], ['delete', 'secrets', '-n', '$NS'],
     ['get', 'secrets', '-n', 'kube-system'], ['get', 'secrets', '-n', '$OTHER'], ['create', 'secrets', '-n', '$OTHER'], ['patch', 'secrets', '-n', 'kube-system'],
-    ['list', 'pods', '-n', '$NS'], ['create', 'pods', '-n', '$NS'], ['create', 'pods', '--subresource=exec', '-n', '$NS'],
+    ['watch', 'pods', '-n', '$NS'], ['create', 'pods', '-n', '$NS'], ['create', 'pods', '--subresource=exec', '-n', '$NS'], ['patch', 'services', '-n', '$NS'],
     ['delete', 'statefulsets.apps', '-n', '$NS'], ['create', 'statefulsets.apps', '-n', '$NS'],
     ['watch', 'postgreses.opsflow.dev', '--all-namespaces'], ['delete', 'postgreses.opsflow.dev', '-n', '$NS'],
     ['patch', 'postgresopsrequests.opsflow.dev', '-n', '$NS'], ['delete', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],

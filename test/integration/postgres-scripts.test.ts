@@ -1,7 +1,7 @@
 // opsflow's Postgres container scripts (bootstrap.sh, copy-old-binaries.sh) with real PostgreSQL
 // processes, one loopback IP per "Pod" (127.1.2xx.n, port 5432): replication from a primary to two
 // standbys, a standby restarted on its own data, a 15 → 16 major upgrade with pg_upgrade --link and
-// re-cloned standbys, and a pg_upgrade --check that fails for a real reason (a prepared transaction)
+// re-cloned standbys, a 17 → 18 upgrade of a cluster without data checksums (18's initdb default), and a pg_upgrade --check that fails for a real reason (a prepared transaction)
 // and leaves the old cluster as it was. Needs the binaries of infra/install-postgres.sh; without
 // them every test fails saying so.
 import assert from 'node:assert/strict';
@@ -206,6 +206,38 @@ describe('Postgres scripts: major upgrade 15 → 16 (copy-old-binaries.sh + boot
     assert.match(readFileSync(p1.logFile, 'utf8'), /PGDATA is PostgreSQL 15, this image runs 16\.\d+: re-cloning/);
     assert.equal(readFileSync(join(p1.pgdata, 'PG_VERSION'), 'utf8').trim(), '16');
     assert.ok(!existsSync(join(p1.dataDir, 'data.old-15')), "the standby's old copy is deleted after the re-clone");
+  });
+});
+
+describe('Postgres scripts: major upgrade 17 → 18 of a cluster without data checksums', function () {
+  this.timeout(600_000);
+  const suite = suiteSetup('major upgrade 17 → 18');
+
+  // initdb of 18 turns data checksums on by default and pg_upgrade refuses clusters whose settings
+  // differ; clusters made by 17's initdb (KubeDB's, the official image's) have them off.
+  it('builds the 18 cluster with the old one\'s checksum setting (off), so pg_upgrade --link succeeds', async () => {
+    const v17 = pinnedPostgresVersion(17);
+    const v18 = pinnedPostgresVersion(18);
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', 31);
+    await pods.start(p0, p0, v17);
+    await query(p0.target, 'CREATE TABLE t (id int PRIMARY KEY)');
+    await query(p0.target, 'INSERT INTO t SELECT generate_series(1, 500)');
+    await pods.stop(p0);
+    // A cluster as 17's initdb makes it by default: checksums off (pg_checksums on the stopped cluster).
+    const helper = join(pods.root, 'pg-0', 'disable-checksums.sh');
+    writeFileSync(helper, '#!/usr/bin/env bash\nset -euo pipefail\npg_checksums --disable -D "$PGDATA" >&2\n', { mode: 0o755 });
+    const helperLog = join(pods.root, 'pg-0', 'pg_checksums.log');
+    assert.deepEqual(await runContainerScriptToEnd({ script: helper, version: v17, env: pods.env(p0, p0), logFile: helperLog }), { code: 0, signal: null });
+    assert.match(readFileSync(helperLog, 'utf8'), /Checksums disabled in cluster/);
+
+    const copyLog = join(pods.root, 'pg-0', 'copy-old-binaries.log');
+    assert.deepEqual(await runContainerScriptToEnd({ script: copyOldBinaries, version: v17, env: { DATA_DIR: p0.dataDir }, logFile: copyLog }), { code: 0, signal: null });
+    await pods.start(p0, p0, v18);
+    const [info] = await query<{ version: string; checksums: string; n: number }>(p0.target,
+      "SELECT current_setting('server_version') AS version, current_setting('data_checksums') AS checksums, (SELECT count(*)::int FROM t) AS n");
+    assert.deepEqual(info, { version: v18, checksums: 'off', n: 500 });
+    assert.match(readFileSync(join(p0.dataDir, 'upgrade', 'last-upgrade'), 'utf8'), /from PostgreSQL 17 to 18\./);
   });
 });
 

@@ -31,11 +31,11 @@ describe('catalog', () => {
       }
     });
   }
-  it('PostgresVersion covers several minors of each major 14-17, with official postgres images', () => {
-    for (const major of [14, 15, 16, 17]) assert.ok(pg.filter((v) => v.spec.version.startsWith(`${major}.`)).length >= 2, `major ${major}`);
+  it('PostgresVersion covers several minors of each major 14-18, with official postgres images', () => {
+    for (const major of [14, 15, 16, 17, 18]) assert.ok(pg.filter((v) => v.spec.version.startsWith(`${major}.`)).length >= 2, `major ${major}`);
     for (const v of pg) assert.equal(v.spec.db.image, `postgres:${v.spec.version}`);
   });
-  const pgCases: Array<[string, string, boolean]> = [['16.13', '16.15', true], ['16.15', '17.11', true], ['15.17', '16.13', true], ['16.15', '16.13', false], ['17.9', '16.15', false]];
+  const pgCases: Array<[string, string, boolean]> = [['16.13', '16.15', true], ['16.15', '17.11', true], ['15.17', '16.13', true], ['16.15', '16.13', false], ['17.9', '16.15', false], ['17.9', '18.3', true], ['18.3', '18.6', true], ['18.6', '18.3', false], ['18.3', '17.11', false]];
   for (const [from, to, want] of pgCases) {
     it(`Postgres ${from} → ${to} is ${want ? 'allowed' : 'denied'}`, () => {
       const e = pg.find((v) => v.spec.version === from);

@@ -52,16 +52,16 @@ describe('ProxySQL Reconfigure (pure)', () => {
 
   it('names the field of every static problem', () => {
     const problems = configurationProblems({
-      mysqlUsers: { reqType: 'add', users: [{ username: 'a', default_hostgroup: 'two' }, { username: 'b', password: 'x', colour: 'red' }, { username: 'b', password: 'y' }] },
+      mysqlUsers: { reqType: 'add', users: [{ username: 'a', default_hostgroup: 'two' }, { username: 'b', passwordSecretRef: { name: 'b-pw' }, colour: 'red' }, { username: 'b', password: 'y' }] },
       mysqlQueryRules: { reqType: 'update', rules: [{ rule_id: 1 }, { rule_id: 2, match_pattern: '\\d+', no_such: 1 }] },
       adminVariables: { admin_credentials: 'admin:x', version: '9' },
       mysqlVariables: { 'bad name': 1 },
     });
     const expected = [
       'spec.configuration.mysqlUsers.users[0].default_hostgroup: must be an integer',
-      'spec.configuration.mysqlUsers.users[0].password: required when reqType is add',
       'spec.configuration.mysqlUsers.users[1].colour: unknown mysql_users column',
       'spec.configuration.mysqlUsers.users[2].username: mysql user "b" is listed twice',
+      'spec.configuration.mysqlUsers.users[2].password: a cleartext password is not accepted in an OpsRequest: put it in a Secret and reference it with passwordSecretRef',
       'spec.configuration.mysqlQueryRules.rules[0]: nothing to update',
       'spec.configuration.mysqlQueryRules.rules[1].match_pattern: contains a backslash',
       'spec.configuration.mysqlQueryRules.rules[1].no_such: unknown mysql_query_rules column',
@@ -73,6 +73,10 @@ describe('ProxySQL Reconfigure (pure)', () => {
     assert.equal(problems.length, expected.length, problems.join('\n'));
     assert.deepEqual(configurationProblems({}), ['spec.configuration: give at least one of mysqlUsers, mysqlQueryRules, adminVariables, mysqlVariables']);
     assert.deepEqual(configurationProblems({ mysqlUsers: { reqType: 'delete', users: [{ username: 'gone' }] } }), []);
+    // KubeDB's add-user example: no password at all (taken from the backend, or a Secret).
+    assert.deepEqual(configurationProblems({ mysqlUsers: { reqType: 'add', users: [{ username: 'testA', active: 1, default_hostgroup: 2 }] } }), []);
+    assert.deepEqual(configurationProblems({ mysqlUsers: { reqType: 'delete', users: [{ username: 'x', passwordSecretRef: { name: 's' } }] } }),
+      ['spec.configuration.mysqlUsers.users[0].passwordSecretRef: not used when reqType is delete']);
   });
 
   it('a problem with a password never shows the password', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createLogger, type Logger } from '../../../src/logger.ts';
 
 export interface SimEnv {
-  kind: 'singlestore' | 'proxysql';
+  kind: 'singlestore' | 'proxysql' | 'mysql';
   version: string;
   host: string;
   podName: string;
@@ -32,7 +32,7 @@ export function imageVersion(image: string): string | undefined {
 
 export function readSimEnv(env: NodeJS.ProcessEnv): SimEnv {
   const kind = required(env, 'SIM_KIND');
-  if (kind !== 'singlestore' && kind !== 'proxysql') throw new ConfigError(`SIM_KIND must be singlestore or proxysql, not ${kind}`);
+  if (kind !== 'singlestore' && kind !== 'proxysql' && kind !== 'mysql') throw new ConfigError(`SIM_KIND must be singlestore, proxysql or mysql, not ${kind}`);
   const version = env.SIM_VERSION || (env.SIM_IMAGE ? imageVersion(env.SIM_IMAGE) : undefined);
   if (!version) throw new ConfigError('SIM_VERSION (or SIM_IMAGE with a version tag) must be set');
   const host = env.SIM_HOST || env.POD_IP;

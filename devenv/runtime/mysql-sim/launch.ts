@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { repoDir } from '../../paths.ts';
 import { imageVersion } from './common.ts';
 
-export type SimKind = 'singlestore' | 'proxysql';
+export type SimKind = 'singlestore' | 'proxysql' | 'mysql';
 
 /** The simulated kind of an image (`singlestore/node:alma-8.7.10`, `proxysql/proxysql:2.6.3`), if any. */
 export function simulatedKind(image: string): SimKind | undefined {
   const repo = image.replace(/[@:][^/]*$/, '');
   if (/(^|\/)singlestore\/node$/.test(repo)) return 'singlestore';
   if (/(^|\/)proxysql\/proxysql$/.test(repo)) return 'proxysql';
+  if (/^(docker\.io\/)?(library\/)?mysql$/.test(repo)) return 'mysql';
   return undefined;
 }
 

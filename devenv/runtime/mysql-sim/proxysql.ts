@@ -25,6 +25,7 @@ import mysql from 'mysql2/promise';
 import type { Logger } from '../../../src/logger.ts';
 import { ConfigError, errorText, firstLabel, fromPodIp, JsonFile, Peers, sleep, type SimEnv } from './common.ts';
 import { ok, resultSet, SqlError, startMysqlServer, stopMysqlServer, type Cell, type Column, type Credential, type Reply, type Session } from './protocol.ts';
+import { PROXYSQL_2_VARIABLES } from './proxysql-variables.ts';
 import { parse, unsupported, type Stmt } from './sql.ts';
 import { canonical, runDelete, runInsert, runSelect, runUpdate, sourceOf, type ColumnDef, type Row, type Source, type TableDef } from './tables.ts';
 
@@ -97,34 +98,23 @@ interface VariableDef {
   readOnly?: boolean;
 }
 
+// Not synced by ProxySQL Cluster and not in the module checksum: credentials, interfaces, ports, the version.
+const LOCAL_VARIABLES = new Set([
+  'admin-version', 'admin-admin_credentials', 'admin-stats_credentials', 'admin-cluster_username', 'admin-cluster_password',
+  'admin-mysql_ifaces', 'admin-telnet_admin_ifaces', 'admin-telnet_stats_ifaces', 'admin-restapi_port', 'admin-web_port',
+  'mysql-interfaces', 'mysql-threads', 'mysql-stacksize',
+]);
+
+/** ProxySQL 2.x's full variable list (proxysql-variables.ts), with this member's own values. */
 function variableDefs(version: string, adminUser: string): Record<string, VariableDef> {
-  const defs: Record<string, VariableDef> = {
-    'admin-version': { default: version, local: true, readOnly: true },
-    'admin-cluster_username': { default: adminUser, local: true },
-    'admin-cluster_check_interval_ms': { default: '1000', kind: 'int' },
-    'admin-cluster_check_status_frequency': { default: '10', kind: 'int' },
-    'admin-mysql_ifaces': { default: `0.0.0.0:${PROXYSQL_ADMIN_PORT}`, local: true },
-    'admin-refresh_interval': { default: '2000', kind: 'int' },
-    'admin-restapi_enabled': { default: 'false', kind: 'bool' },
-    'admin-web_enabled': { default: 'false', kind: 'bool' },
-    'mysql-server_version': { default: '5.5.30' },
-    'mysql-interfaces': { default: `0.0.0.0:${PROXYSQL_MYSQL_PORT}`, local: true },
-    'mysql-threads': { default: '4', kind: 'int', local: true },
-    'mysql-max_connections': { default: '2048', kind: 'int' },
-    'mysql-default_query_timeout': { default: '36000000', kind: 'int' },
-    'mysql-connect_timeout_server': { default: '3000', kind: 'int' },
-    'mysql-wait_timeout': { default: '28800000', kind: 'int' },
-    'mysql-query_retries_on_failure': { default: '1', kind: 'int' },
-    'mysql-multiplexing': { default: 'true', kind: 'bool' },
-    'mysql-ping_interval_server_msec': { default: '120000', kind: 'int' },
-    'mysql-default_charset': { default: 'utf8mb4' },
-    'mysql-monitor_username': { default: 'monitor' },
-    'mysql-monitor_enabled': { default: 'true', kind: 'bool' },
-  };
-  for (const m of MODULE_NAMES) {
-    defs[`admin-cluster_${m}_diffs_before_sync`] = { default: '3', kind: 'int' };
-    defs[`admin-cluster_${m}_save_to_disk`] = { default: 'true', kind: 'bool' };
+  const defs: Record<string, VariableDef> = {};
+  for (const [name, [kind, def]] of Object.entries(PROXYSQL_2_VARIABLES)) {
+    defs[name] = { default: def, ...(kind === 'string' ? {} : { kind }), ...(LOCAL_VARIABLES.has(name) ? { local: true } : {}) };
   }
+  defs['admin-version'] = { default: version, local: true, readOnly: true };
+  defs['admin-cluster_username'] = { default: adminUser, local: true };
+  defs['admin-mysql_ifaces'] = { default: `0.0.0.0:${PROXYSQL_ADMIN_PORT}`, local: true };
+  defs['mysql-interfaces'] = { default: `0.0.0.0:${PROXYSQL_MYSQL_PORT}`, local: true };
   return defs;
 }
 

@@ -27,6 +27,9 @@ export interface Statement {
 }
 
 const F = 'spec.configuration';
+
+/** Why a password in the OpsRequest is refused (the CRD says the same, see src/api/opsrequests.ts). */
+export const CLEARTEXT_REFUSED = 'a cleartext password is not accepted in an OpsRequest: put it in a Secret and reference it with passwordSecretRef: {name, key}, or leave it out to take the user\'s password from the backend';
 export const REDACTED_SQL = "'<redacted>'";
 
 /** A SQLite string literal. */
@@ -101,6 +104,16 @@ function rowsProblems(spec: TableSpec, rows: RowSpec[], reqType: ReqType): strin
     else if (seen.has(String(key))) problems.push(`${at}.${spec.key}: ${spec.what(key)} is listed twice`);
     else seen.add(String(key));
     for (const [col, v] of Object.entries(row)) {
+      if (spec.table === 'mysql_users' && col === 'passwordSecretRef') {
+        const ref = v as { name?: unknown } | null;
+        if (reqType === 'delete') problems.push(`${at}.passwordSecretRef: not used when reqType is delete`);
+        else if (typeof ref?.name !== 'string' || ref.name === '') problems.push(`${at}.passwordSecretRef.name: required`);
+        continue;
+      }
+      if (spec.table === 'mysql_users' && col === 'password') {
+        problems.push(`${at}.password: ${CLEARTEXT_REFUSED}`);
+        continue;
+      }
       const type = spec.columns[col];
       if (!type) {
         problems.push(`${at}.${col}: unknown ${spec.table} column (known: ${Object.keys(spec.columns).join(', ')})`);
@@ -111,9 +124,6 @@ function rowsProblems(spec: TableSpec, rows: RowSpec[], reqType: ReqType): strin
     }
     const others = Object.keys(row).filter((c) => c !== spec.key);
     if (reqType === 'update' && others.length === 0) problems.push(`${at}: nothing to update (give at least one column besides ${spec.key})`);
-    if (spec.table === 'mysql_users' && reqType === 'add' && (typeof row.password !== 'string' || row.password === '')) {
-      problems.push(`${at}.password: required when reqType is add`);
-    }
   });
   return problems;
 }
