@@ -28,13 +28,13 @@ try {
   process.exit(2);
 }
 const namespace = process.env.OPSFLOW_WATCH_NAMESPACE;
-let provisioner: Provisioner | undefined;
-let ops: OpsWatcher | undefined;
+// Filled in below; the elector's callback may fire only after both exist (it starts last).
+const parts: { provisioner?: Provisioner; ops?: OpsWatcher } = {};
 const elector = election
   ? new LeaderElector({
       ...election, kc: loadKubeConfig(), log,
       // A new leader works from its warm caches: every cached object is reconciled again, no re-list.
-      onStartedLeading: () => { provisioner?.resync(); ops?.resync(); },
+      onStartedLeading: () => { parts.provisioner?.resync(); parts.ops?.resync(); },
     })
   : undefined;
 const leadership: Leadership = elector ?? alwaysLeader;
@@ -43,8 +43,9 @@ const identity = election?.identity ?? 'single';
 const kube = makeKube(fenceWrites(loadKubeConfig(), leadership, (method, path) => log.debug('k8s write', { identity, method, path })));
 const client = await connectClient(config.temporal);
 const runs = new TemporalRuns(client);
-provisioner = new Provisioner({ kube, log, scripts: loadPostgresScripts(), resyncMs: config.resyncMs, namespace, leadership, runs, pauseCheckMs: intervals.pauseCheckMs });
-ops = new OpsWatcher({ kube, client, temporal: config.temporal, log, resyncMs: config.resyncMs, namespace, leadership, runs, runCheckMs: intervals.runCheckMs });
+const provisioner = new Provisioner({ kube, log, scripts: loadPostgresScripts(), resyncMs: config.resyncMs, namespace, leadership, runs, pauseCheckMs: intervals.pauseCheckMs });
+const ops = new OpsWatcher({ kube, client, temporal: config.temporal, log, resyncMs: config.resyncMs, namespace, leadership, runs, runCheckMs: intervals.runCheckMs });
+Object.assign(parts, { provisioner, ops });
 await provisioner.start();
 await ops.start();
 elector?.start();
@@ -61,7 +62,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     log.info('stopping', { signal: sig });
     // Leadership first: the writes stop and the Lease is released before the informers go.
     (elector?.stop() ?? Promise.resolve())
-      .then(() => Promise.all([provisioner?.stop(), ops?.stop()]))
+      .then(() => Promise.all([provisioner.stop(), ops.stop()]))
       .then(() => process.exit(0), () => process.exit(1));
   });
 }
