@@ -80,7 +80,7 @@ describe('leader election on a Lease (real API server)', function () {
     const kube = makeKube(kubeConfig());
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cond', namespace: ns.name }, data: { v: 'template' } };
     const created = await serverSideApply(kube, cm);
-    const stale = created.metadata?.resourceVersion;
+    const stale = (created as k8s.KubernetesObject).metadata?.resourceVersion;
     await serverSideApply(kube, { ...cm, data: { v: 'changed by an operation' } }, 'opsflow-ops');
     await assert.rejects(serverSideApply(kube, withPrecondition(cm, stale)), (e: unknown) => (e as { code?: number }).code === 409);
     const now = await kube.core.readNamespacedConfigMap({ name: 'cond', namespace: ns.name });
