@@ -209,7 +209,11 @@ export class Provisioner {
 
     if (paused !== undefined) {
       if (this.o.runs) {
-        const verdict = pauseVerdict(await pauseFacts(kube, this.o.runs, key, paused), key.namespace);
+        // The acknowledgement never depends on Temporal: a failed check keeps the pause (and is retried).
+        const verdict = await pauseFacts(kube, this.o.runs, key, paused).then((f) => pauseVerdict(f, key.namespace), (e: unknown) => {
+          log.debug('could not check the run behind a pause; keeping it', { key: keyOf(key), holder: paused, error: apiErrorMessage(e) });
+          return { clear: false as const, why: 'check failed' };
+        });
         if (verdict.clear) {
           await clearPause(kube, log, { ...key, uid: spec.metadata.uid, resourceVersion: spec.metadata.resourceVersion }, paused, verdict.reason);
           return; // the annotation change brings the database back to the queue
