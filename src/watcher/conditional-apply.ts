@@ -9,7 +9,7 @@
 // by the work queue, which sees the pause).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { serverSideApply } from '../k8s/apply.ts';
-import { isNotFound, type Kube } from '../k8s/client.ts';
+import { isConflict, isNotFound, type Kube } from '../k8s/client.ts';
 import { getCustom, type CustomRef } from '../k8s/resources.ts';
 
 export class StaleReadError extends Error {
@@ -33,10 +33,27 @@ export function withPrecondition<T extends KubernetesObject>(obj: T, resourceVer
   return resourceVersion ? { ...obj, metadata: { ...obj.metadata, resourceVersion } } : obj;
 }
 
-export async function applyChildren(kube: Kube, db: CustomRef & { resourceVersion?: string }, children: KubernetesObject[]): Promise<void> {
-  const versions: Array<string | undefined> = [];
-  for (const obj of children) versions.push(await currentVersion(kube, obj));
-  const now = await getCustom<{ metadata?: { resourceVersion?: string } }>(kube, db);
-  if (db.resourceVersion && now.metadata?.resourceVersion !== db.resourceVersion) throw new StaleReadError(`${db.kind} ${db.namespace}/${db.name}`);
-  for (const [i, obj] of children.entries()) await serverSideApply(kube, withPrecondition(obj, versions[i]));
+/**
+ * Applies the children conditionally. A 409 (e.g. the StatefulSet controller updated a status
+ * meanwhile) is retried a few times, each time re-doing all three steps; a database that changed
+ * since the render throws StaleReadError (the caller reconciles again from a fresh read).
+ */
+export async function applyChildren(kube: Kube, db: CustomRef & { resourceVersion?: string }, children: KubernetesObject[], attempts = 4): Promise<void> {
+  let pending = children;
+  for (let attempt = 1; ; attempt++) {
+    const versions: Array<string | undefined> = [];
+    for (const obj of pending) versions.push(await currentVersion(kube, obj));
+    const now = await getCustom<{ metadata?: { resourceVersion?: string } }>(kube, db);
+    if (db.resourceVersion && now.metadata?.resourceVersion !== db.resourceVersion) throw new StaleReadError(`${db.kind} ${db.namespace}/${db.name}`);
+    try {
+      // Applied children are dropped from `pending`, so a retry re-applies only the rest.
+      while (pending[0]) {
+        await serverSideApply(kube, withPrecondition(pending[0], versions.shift()));
+        pending = pending.slice(1);
+      }
+      return;
+    } catch (e) {
+      if (!isConflict(e) || attempt >= attempts) throw e;
+    }
+  }
 }
