@@ -77,7 +77,8 @@ export class LeaderElector implements Leadership {
     const sentAt = this.now();
     let ok = false;
     try {
-      ok = await timeout(this.tryAcquireOrRenew(sentAt), this.o.retryPeriodMs * 2);
+      // Bounded like client-go's renew (by the renew deadline); isLeader() is bounded by the clock anyway.
+      ok = await timeout(this.tryAcquireOrRenew(sentAt), this.o.renewDeadlineMs);
     } catch (e) {
       if (!isConflict(e)) this.o.log.warn('lease round failed', { lease: this.leaseName(), error: apiErrorMessage(e) });
     }
@@ -152,10 +153,10 @@ export class LeaderElector implements Leadership {
     this.o.onStoppedLeading?.();
     try {
       const { namespace, name } = this.o;
-      const lease = await timeout(this.api.readNamespacedLease({ name, namespace }), this.o.retryPeriodMs * 2);
+      const lease = await timeout(this.api.readNamespacedLease({ name, namespace }), this.o.renewDeadlineMs);
       if (lease.spec?.holderIdentity !== this.o.identity) return;
       const spec = { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: undefined } as unknown as k8s.V1LeaseSpec;
-      await timeout(this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }), this.o.retryPeriodMs * 2);
+      await timeout(this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } }), this.o.renewDeadlineMs);
       this.o.log.info('lease released', { lease: this.leaseName(), identity: this.o.identity });
     } catch (e) {
       this.o.log.warn('could not release the lease; a follower takes over when it expires', { error: apiErrorMessage(e) });

@@ -53,8 +53,8 @@ export function workflowTaskStatus(prev: OpsRequestStatus | undefined, run: RunI
 }
 
 /** Checks one run and writes what it found (conditional status writes). Returns whether the run is closed. */
-export async function followRun(kube: Kube, runs: RunStatusReader, log: Logger, ref: CustomRef, uid: string, workflowId: string): Promise<boolean> {
-  const run = await runs.describe(workflowId);
+export async function followRun(kube: Kube, runs: RunStatusReader, log: Logger, ref: CustomRef, uid: string, workflowId: string, described?: RunInfo): Promise<boolean> {
+  const run = described ?? await runs.describe(workflowId);
   type Ops = { metadata?: { uid?: string }; status?: OpsRequestStatus };
   if (run.status === 'RUNNING') {
     const failure = (run.workflowTaskAttempt ?? 0) >= REPORT_FROM_ATTEMPT ? await runs.lastWorkflowTaskFailure(workflowId) : undefined;

@@ -151,7 +151,13 @@ export class OpsWatcher {
       return;
     }
     if (!(this.o.leadership ?? alwaysLeader).isLeader()) return; // Temporal calls are not fenced by the Kubernetes client
-    const run = await startOpsWorkflow(this.o.client, this.o.temporal, input);
+    // A run already recorded is only described (checked every few seconds); start is for new ones.
+    const id = workflowIdFor(input);
+    const recorded = ops.status?.workflow;
+    const known = recorded?.id === id && recorded.runId ? await this.runs.describe(id) : undefined;
+    const run = known && known.status !== 'NOT_FOUND'
+      ? { id, runId: recorded?.runId, url: recorded?.url ?? '', alreadyStarted: true }
+      : await startOpsWorkflow(this.o.client, this.o.temporal, input);
     if (!run.alreadyStarted) log.info('workflow started', { runId: run.runId, url: run.url });
     if (ops.status?.workflow?.id !== run.id || ops.status.workflow.runId !== run.runId) {
       await updateStatus<Ops, OpsRequestStatus>(this.o.kube, ref, (cur) => cur.metadata?.uid === uid
@@ -159,7 +165,7 @@ export class OpsWatcher {
     }
     // A run closed from outside, or stuck on a failing workflow task, is reported here; an open
     // run is checked again later (a terminate in the Web UI sends no Kubernetes event).
-    if (await followRun(this.o.kube, this.runs, log, ref, uid, run.id)) return;
+    if (await followRun(this.o.kube, this.runs, log, ref, uid, run.id, known?.status === 'NOT_FOUND' ? undefined : known)) return;
     this.checkRunLater(key);
     // kubectl users approve by annotating: forwarded as the approve signal while the run waits for it.
     const approvedBy = ops.metadata?.annotations?.[APPROVED_BY_ANNOTATION];

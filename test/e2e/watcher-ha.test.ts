@@ -17,7 +17,7 @@ import { objects } from '../support/ops.ts';
 import { watchPodUids } from '../support/pod-history.ts';
 import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
-import { becameLeaderAt, writesByIdentity } from '../support/watcher-logs.ts';
+import { becameLeaderAt, logLines, writesByIdentity } from '../support/watcher-logs.ts';
 
 const LEASE_S = 15; // the defaults: 15 s / 10 s / 2 s
 
@@ -38,6 +38,8 @@ describe('HA: two watchers with leader election, the API server and Temporal com
   const entry = (name: string) => watchers.find((w) => w.name === name);
   const leaderAt = (name: string) => becameLeaderAt(entry(name)?.p.logFile ?? '');
   const waitLeader = (name: string, timeoutMs = 60_000) => eventually(`${name} leader`, async () => leaderAt(name), timeoutMs, 100);
+  /** Up and following: its informers are warm and its elector runs ("watcher ready"). */
+  const waitReady = (name: string) => eventually(`${name} ready`, async () => (logLines(entry(name)?.p.logFile ?? '').some((l) => l.msg === 'watcher ready') ? true : undefined), 120_000, 100);
   const kill = async (name: string, how: 'SIGKILL' | 'SIGTERM') => {
     const w = entry(name);
     assert.ok(w);
@@ -81,6 +83,7 @@ describe('HA: two watchers with leader election, the API server and Temporal com
     startWatcher('watcher-a');
     await waitLeader('watcher-a');
     startWatcher('watcher-b');
+    await waitReady('watcher-b');
   });
   after(async () => {
     for (const w of watchers) await w.p.stop();
@@ -98,7 +101,7 @@ describe('HA: two watchers with leader election, the API server and Temporal com
 
   it('the leader SIGKILLed mid-rollout: the run goes on, the new leader resumes the database, every Pod replaced once', async () => {
     startWatcher('watcher-c');
-    await new Promise((r) => setTimeout(r, 3000)); // up and following, its informers warm
+    await waitReady('watcher-c');
     const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=pg');
     await restart('rs-1', 'pg');
     await rolled('rs-1', 1);
@@ -111,7 +114,7 @@ describe('HA: two watchers with leader election, the API server and Temporal com
 
   it('a rolling replacement (new watcher up, old one SIGTERMed) in the middle of the pause handshake', async () => {
     startWatcher('watcher-d');
-    await new Promise((r) => setTimeout(r, 3000)); // the surge Pod is up and following
+    await waitReady('watcher-d'); // the surge Pod is up and following
     const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=pg');
     await restart('rs-2', 'pg');
     // The run has asked for the pause; the old leader has not necessarily acknowledged it yet.
