@@ -146,11 +146,12 @@ export class LeaderElector implements Leadership {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
-    await this.loop.catch(() => undefined);
-    const wasLeader = this.isLeader();
+    // Writes stop first; then the Lease is released if this process still holds it (a renew that
+    // was in flight when stop() began may have succeeded: holding it is what counts, not the clock).
+    const wasLeading = this.leading;
     this.leading = false;
-    if (!wasLeader) return;
-    this.o.onStoppedLeading?.();
+    if (wasLeading) this.o.onStoppedLeading?.();
+    await this.loop.catch(() => undefined);
     try {
       const { namespace, name } = this.o;
       const lease = await timeout(this.api.readNamespacedLease({ name, namespace }), this.o.renewDeadlineMs);

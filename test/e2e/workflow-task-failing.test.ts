@@ -10,9 +10,10 @@ import { eventually, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
 import { devServerEnv, temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
+import { logLines } from '../support/watcher-logs.ts';
 
 describe('a workflow task that keeps failing is shown on the OpsRequest', function () {
-  this.timeout(180_000);
+  this.timeout(600_000);
   let ns: Awaited<ReturnType<typeof tempNamespace>>;
   let watcher: OpsflowProcess;
   let stopWorker: () => Promise<void>;
@@ -29,6 +30,7 @@ describe('a workflow task that keeps failing is shown on the OpsRequest', functi
       await connection.close();
     };
     watcher = startOpsflowProcess('watcher', { temporalAddress: temporalAddress(), taskQueue, namespace: ns.name }, 'watcher', { OPSFLOW_RUN_CHECK_SECONDS: '1' });
+    await eventually('watcher ready', async () => (logLines(watcher.logFile).some((l) => l.msg === 'watcher ready') ? true : undefined), 300_000, 200);
   });
   after(async () => {
     await watcher?.stop();
@@ -42,7 +44,7 @@ describe('a workflow task that keeps failing is shown on the OpsRequest', functi
     const cond = await eventually('WorkflowTaskFailing condition', async () => {
       const c = (await o.ops('broken')).status?.conditions?.find((x) => x.type === WORKFLOW_TASK_FAILING);
       return c?.status === 'True' ? c : undefined;
-    }, 90_000, 500);
+    }, 120_000, 500);
     assert.match(cond.message, /the workflow task keeps failing \(attempt \d+\): .*a bug in the workflow/);
     const env = await devServerEnv();
     await env.client.workflow.getHandle(workflowIdFor(input)).terminate('stuck run terminated by the test');
