@@ -19,6 +19,10 @@ import { startOpsWorkflow } from '../temporal/client.ts';
 import { workflowTypeFor } from '../api/registry.ts';
 import { opsInputFrom } from '../temporal/input.ts';
 import { approveSignal, type OpsInput } from '../workflows/shared.ts';
+import { alwaysLeader, type Leadership } from '../k8s/leader-election.ts';
+import { isNotLeader } from '../k8s/write-fence.ts';
+import { followRun } from './closed-runs.ts';
+import { TemporalRuns, type RunStatusReader } from './run-status.ts';
 
 export const FINALIZER = 'opsflow.dev/workflow';
 export { opsKinds } from '../api/registry.ts';
@@ -33,17 +37,25 @@ export interface OpsWatcherOptions {
   log: Logger;
   resyncMs?: number;
   namespace?: string;
+  /** Only the leader starts runs and writes (default: always the leader). */
+  leadership?: Leadership;
+  runs?: RunStatusReader;
+  /** How often an open run is checked (closed from outside, workflow task failing). */
+  runCheckMs?: number;
 }
 
 export class OpsWatcher {
   private readonly queue: WorkQueue;
   private readonly informers: Array<ResilientInformer<KubernetesObject>> = [];
   private readonly workflowIds = new Map<string, string>();
+  private readonly runs: RunStatusReader;
+  private readonly runChecks = new Set<string>();
 
   constructor(private readonly o: OpsWatcherOptions) {
+    this.runs = o.runs ?? new TemporalRuns(o.client);
     this.queue = new WorkQueue((k) => this.reconcile(k).catch((e: unknown) => { if (!isNotFound(e)) throw e; }), 8, (k, e) => {
-      // Conflicts are normal when two watchers (or the provisioner) write at once: retried quietly.
-      (isConflict(e) ? o.log.debug : o.log.warn)('opsrequest reconcile failed; retrying', { ...this.logFields(k), error: apiErrorMessage(e) });
+      // Conflicts are normal when a run's progress write lands at the same time; a lost leadership too.
+      (isConflict(e) || isNotLeader(e) ? o.log.debug : o.log.warn)('opsrequest reconcile failed; retrying', { ...this.logFields(k), error: apiErrorMessage(e) });
     });
   }
 
@@ -75,12 +87,33 @@ export class OpsWatcher {
     return { opsRequest: `${namespace}/${name}`, kind, ...(workflowId ? { workflowId } : {}) };
   }
 
+  /** Hands every cached OpsRequest to the queue again (a new leader works from its warm caches). */
+  resync(): void {
+    for (const [i, informer] of this.informers.entries()) {
+      for (const obj of informer.list()) {
+        const ns = obj.metadata?.namespace ?? '';
+        if (!this.o.namespace || ns === this.o.namespace) this.queue.add(`${opsKinds[i] ?? ''}/${ns}/${obj.metadata?.name ?? ''}`);
+      }
+    }
+  }
+
+  /** One pending check per open run (events must not multiply the timers). */
+  private checkRunLater(key: string): void {
+    if (this.runChecks.has(key)) return;
+    this.runChecks.add(key);
+    setTimeout(() => {
+      this.runChecks.delete(key);
+      this.queue.add(key);
+    }, this.o.runCheckMs ?? 10_000).unref();
+  }
+
   async stop(): Promise<void> {
     this.queue.stop();
     await Promise.all(this.informers.map((i) => i.stop()));
   }
 
   async reconcile(key: string): Promise<void> {
+    if (!(this.o.leadership ?? alwaysLeader).isLeader()) return; // a follower only keeps its caches warm
     const [kind = '', namespace = '', name = ''] = key.split('/');
     const ref = { kind, namespace, name };
     let ops: Ops;
@@ -119,12 +152,23 @@ export class OpsWatcher {
         ? { ...cur.status, phase: 'Failed', message: `spec.type: ${input.spec.type} is not implemented for ${kind} yet` } : undefined);
       return;
     }
-    const run = await startOpsWorkflow(this.o.client, this.o.temporal, input);
+    if (!(this.o.leadership ?? alwaysLeader).isLeader()) return; // Temporal calls are not fenced by the Kubernetes client
+    // A run already recorded is only described (checked every few seconds); start is for new ones.
+    const id = workflowIdFor(input);
+    const recorded = ops.status?.workflow;
+    const known = recorded?.id === id && recorded.runId ? await this.runs.describe(id) : undefined;
+    const run = known && known.status !== 'NOT_FOUND'
+      ? { id, runId: recorded?.runId, url: recorded?.url ?? '', alreadyStarted: true }
+      : await startOpsWorkflow(this.o.client, this.o.temporal, input);
     if (!run.alreadyStarted) log.info('workflow started', { runId: run.runId, url: run.url });
     if (ops.status?.workflow?.id !== run.id || ops.status.workflow.runId !== run.runId) {
       await updateStatus<Ops, OpsRequestStatus>(this.o.kube, ref, (cur) => cur.metadata?.uid === uid
         ? { ...cur.status, phase: cur.status?.phase ?? 'Pending', workflow: { id: run.id, runId: run.runId, url: run.url } } : undefined);
     }
+    // A run closed from outside, or stuck on a failing workflow task, is reported here; an open
+    // run is checked again later (a terminate in the Web UI sends no Kubernetes event).
+    if (await followRun(this.o.kube, this.runs, log, ref, uid, run.id, known?.status === 'NOT_FOUND' ? undefined : known)) return;
+    this.checkRunLater(key);
     // kubectl users approve by annotating: forwarded as the approve signal while the run waits for it.
     const approvedBy = ops.metadata?.annotations?.[APPROVED_BY_ANNOTATION];
     if (approvedBy && ops.status?.phase === 'WaitingForApproval') {

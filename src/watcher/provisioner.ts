@@ -10,7 +10,7 @@ import { authSecret, authSecretName, PAUSE_ANNOTATION, ROLE_LABEL, selectorLabel
 import { DECLARATIVE_LABEL, opsKindFor, pendingChanges, desiredState, planDeclarative, UPDATE_PENDING, type Decision, type ExistingOps } from '../engines/declarative.ts';
 import { recordApplied } from '../k8s/applied-state.ts';
 import { provisioningFor, provisionings, type Provisioning } from '../engines/provisioning.ts';
-import { serverSideApply, mergePatch } from '../k8s/apply.ts';
+import { mergePatch } from '../k8s/apply.ts';
 import { apiErrorMessage, isConflict, isNotFound, type Kube } from '../k8s/client.ts';
 import { ResilientInformer } from '../k8s/informer.ts';
 import { getClusterCustom, getCustom, listCustom, updateStatus } from '../k8s/resources.ts';
@@ -19,6 +19,11 @@ import type { Logger } from '../logger.ts';
 import { decodeSecretData } from '../k8s/reads.ts';
 import { materializeInlineConfig } from './inline-config.ts';
 import { storageFacts } from './storage.ts';
+import { alwaysLeader, type Leadership } from '../k8s/leader-election.ts';
+import { isNotLeader } from '../k8s/write-fence.ts';
+import { applyChildren, StaleReadError } from './conditional-apply.ts';
+import { clearPause, pauseFacts, pauseVerdict } from './orphan-pause.ts';
+import type { RunStatusReader } from './run-status.ts';
 
 export interface ProvisionerOptions {
   kube: Kube;
@@ -27,6 +32,11 @@ export interface ProvisionerOptions {
   scripts: Record<string, string>;
   resyncMs?: number;
   namespace?: string;
+  /** Only the leader reconciles (default: always the leader, for a single process and tests). */
+  leadership?: Leadership;
+  /** When given, a pause whose run has closed is cleared (checked every pauseCheckMs while paused). */
+  runs?: RunStatusReader;
+  pauseCheckMs?: number;
 }
 
 type Key = { kind: string; namespace: string; name: string };
@@ -90,7 +100,35 @@ export class Provisioner {
 
   constructor(private readonly o: ProvisionerOptions) {
     // A database deleted mid-reconcile ends the work for it (404 on its own status write).
-    this.queue = new WorkQueue((k) => this.reconcile(parseKey(k)).catch((e: unknown) => { if (!isNotFound(e)) throw e; }), 4, (k, e) => o.log.warn('reconcile failed; retrying', { key: k, error: apiErrorMessage(e) }));
+    this.queue = new WorkQueue((k) => this.reconcile(parseKey(k)).catch((e: unknown) => { if (!isNotFound(e)) throw e; }), 4, (k, e) => {
+      // A lost leadership or a read that went stale is expected, not a warning.
+      (isNotLeader(e) || e instanceof StaleReadError || isConflict(e) ? o.log.debug : o.log.warn)('reconcile failed; retrying', { key: k, error: apiErrorMessage(e) });
+    });
+  }
+
+  /** One pending re-check per paused database (events must not multiply the timers). */
+  private readonly pauseChecks = new Set<string>();
+  private recheckPauseLater(key: Key): void {
+    const k = keyOf(key);
+    if (this.pauseChecks.has(k)) return;
+    this.pauseChecks.add(k);
+    setTimeout(() => {
+      this.pauseChecks.delete(k);
+      this.queue.add(k);
+    }, this.o.pauseCheckMs ?? 10_000).unref();
+  }
+
+  private get leadership(): Leadership {
+    return this.o.leadership ?? alwaysLeader;
+  }
+
+  /** Hands every cached database to the queue again (a new leader works from its warm caches). */
+  resync(): void {
+    for (const obj of this.informers.flatMap((i) => i.list())) {
+      const kind = (obj as { kind?: string }).kind;
+      if (kind && provisionings.some((p) => p.kind === kind)) this.enqueue({ kind, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' });
+      else this.enqueueOwner(obj);
+    }
   }
 
   async start(): Promise<void> {
@@ -147,6 +185,7 @@ export class Provisioner {
   /** One level-triggered pass over one database. */
   async reconcile(key: Key): Promise<void> {
     const { kube, log } = this.o;
+    if (!this.leadership.isLeader()) return; // a follower only keeps its caches warm
     const p = provisioningFor(key.kind);
     let raw: unknown;
     try {
@@ -165,10 +204,25 @@ export class Provisioner {
     const gen = spec.metadata.generation;
     const paused = spec.metadata.annotations?.[PAUSE_ANNOTATION];
     let updatePending: ConditionInput | undefined;
+    // Status writes are conditional (updateStatus replaces with the resourceVersion it read) and
+    // skipped when the pause annotation changed since this reconcile read it.
     const write = (observed: Parameters<typeof nextDatabaseStatus>[2]) =>
-      updateStatus<{ status?: DatabaseStatus; metadata?: { resourceVersion?: string } }, DatabaseStatus>(kube, key, (cur) => nextDatabaseStatus(cur.status, gen, { ...observed, updatePending }, now()));
+      updateStatus<{ status?: DatabaseStatus; metadata?: { resourceVersion?: string; annotations?: Record<string, string> } }, DatabaseStatus>(kube, key, (cur) =>
+        cur.metadata?.annotations?.[PAUSE_ANNOTATION] === paused ? nextDatabaseStatus(cur.status, gen, { ...observed, updatePending }, now()) : undefined);
 
     if (paused !== undefined) {
+      if (this.o.runs) {
+        // The acknowledgement never depends on Temporal: a failed check keeps the pause (and is retried).
+        const verdict = await pauseFacts(kube, this.o.runs, key, paused).then((f) => pauseVerdict(f, key.namespace), (e: unknown) => {
+          log.debug('could not check the run behind a pause; keeping it', { key: keyOf(key), holder: paused, error: apiErrorMessage(e) });
+          return { clear: false as const, why: 'check failed' };
+        });
+        if (verdict.clear) {
+          await clearPause(kube, log, { ...key, uid: spec.metadata.uid, resourceVersion: spec.metadata.resourceVersion }, paused, verdict.reason);
+          return; // the annotation change brings the database back to the queue
+        }
+        this.recheckPauseLater(key);
+      }
       // Pause handshake: acknowledged only here, after any earlier reconcile of this key finished
       // (the queue runs one reconcile per key at a time), and nothing is changed while it holds.
       await write({ paused });
@@ -240,7 +294,7 @@ export class Provisioner {
       return;
     }
     await this.ensureAuthSecret(p, db);
-    for (const obj of objects) await serverSideApply(kube, obj);
+    await applyChildren(kube, { ...key, resourceVersion: spec.metadata.resourceVersion }, objects);
     if (decision.kind === 'FirstProvision') await recordApplied(kube, key, (cur) => (cur ? undefined : decision.record));
     await this.labelPodRoles(p, db);
     const { ready, message } = await this.readiness(p, db);

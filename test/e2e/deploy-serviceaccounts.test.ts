@@ -51,7 +51,8 @@ describe('deployed as the k8s/deploy ServiceAccounts: provisioning, a Restart, a
     const common = { TEMPORAL_ADDRESS: temporalAddress(), OPSFLOW_TASK_QUEUE: taskQueue, OPSFLOW_WATCH_NAMESPACE: ns.name, OPSFLOW_RESYNC_SECONDS: '5' };
     logs.watcher = join(stateDir, 'test-processes', `${ns.name}-watcher.log`);
     logs.worker = join(stateDir, 'test-processes', `${ns.name}-worker.log`);
-    watcher = spawnOpsflow('watcher', { ...common, KUBECONFIG: await serviceAccountKubeconfig('opsflow-watcher') }, logs.watcher);
+    // The Lease lives where the shipped Role grants it (opsflow-system), as in a Deployment.
+    watcher = spawnOpsflow('watcher', { ...common, OPSFLOW_LEASE_NAMESPACE: 'opsflow-system', KUBECONFIG: await serviceAccountKubeconfig('opsflow-watcher') }, logs.watcher);
     worker = spawnOpsflow('worker', {
       ...common, KUBECONFIG: await serviceAccountKubeconfig('opsflow-worker'), OPSFLOW_METRICS_ADDRESS: `127.0.0.1:${port}`, OPSFLOW_LOG_LEVEL: 'debug',
     }, logs.worker);

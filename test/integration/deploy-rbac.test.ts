@@ -49,15 +49,22 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['list', 'pods', '--all-namespaces'], ['watch', 'pods', '--all-namespaces'], ['patch', 'pods', '-n', '$NS'],
     ['create', 'services', '-n', '$NS'], ['patch', 'services', '-n', '$NS'], ['create', 'configmaps', '-n', '$NS'], ['patch', 'configmaps', '-n', '$NS'],
     ['get', 'secrets', '-n', '$NS'], ['create', 'secrets', '-n', '$NS'], ['patch', 'secrets', '-n', '$NS'],
-    ['patch', 'postgreses.opsflow.dev', '-n', '$NS'], ['list', 'persistentvolumeclaims', '-n', '$NS'], ['get', 'storageclasses.storage.k8s.io'],
+    ['list', 'persistentvolumeclaims', '-n', '$NS'], ['get', 'storageclasses.storage.k8s.io'],
+    // Conditional applies read each child's resourceVersion; a pause whose run closed is cleared with an Event.
+    ['get', 'services', '-n', '$NS'], ['get', 'configmaps', '-n', '$NS'],
+    ['patch', 'postgreses.opsflow.dev', '-n', '$NS'], ['create', 'events.events.k8s.io', '-n', '$NS'],
+    // Leader election: its own Lease in opsflow-system.
+    ['get', 'leases.coordination.k8s.io', '-n', 'opsflow-system'], ['create', 'leases.coordination.k8s.io', '-n', 'opsflow-system'],
+    ['update', 'leases.coordination.k8s.io', '-n', 'opsflow-system'],
   ]));
 
   it('the watcher is denied the rest', () => check(watcher, false, [
     ['list', 'secrets', '-n', '$NS'], ['watch', 'secrets', '-n', '$NS'], ['delete', 'secrets', '-n', '$NS'],
     ['get', 'secrets', '-n', 'kube-system'], ['get', 'secrets', '-n', '$OTHER'], ['create', 'secrets', '-n', '$OTHER'],
     ['delete', 'pods', '-n', '$NS'], ['delete', 'statefulsets.apps', '-n', '$NS'], ['delete', 'services', '-n', '$NS'],
-    ['patch', 'singlestores.opsflow.dev', '-n', '$NS'], ['delete', 'postgreses.opsflow.dev', '-n', '$NS'], ['delete', 'persistentvolumeclaims', '-n', '$NS'], ['delete', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],
-    ['create', 'postgresversions.opsflow.dev'], ['create', 'events.events.k8s.io', '-n', '$NS'], ['create', 'pods', '--subresource=exec', '-n', '$NS'],
+    ['delete', 'postgreses.opsflow.dev', '-n', '$NS'], ['delete', 'persistentvolumeclaims', '-n', '$NS'], ['delete', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],
+    ['create', 'postgresversions.opsflow.dev'], ['create', 'pods', '--subresource=exec', '-n', '$NS'],
+    ['update', 'leases.coordination.k8s.io', '-n', 'kube-system'], ['update', 'leases.coordination.k8s.io', '-n', '$NS'], ['delete', 'leases.coordination.k8s.io', '-n', 'opsflow-system'],
     ['create', 'clusterroles'], ['create', 'clusterrolebindings'], ['update', 'nodes'], ['create', 'namespaces'],
     ['create', 'customresourcedefinitions.apiextensions.k8s.io'], ['*', '*'],
   ]));

@@ -70,6 +70,29 @@ describe('Dockerfile and k8s/deploy', () => {
     }
   });
 
+  it('HA: 2 watcher and 2 worker replicas, each with a PodDisruptionBudget and anti-affinity; the watcher elects on a Lease it may renew', () => {
+    for (const name of ['watcher', 'worker']) {
+      const all = docs(`k8s/deploy/${name}.yaml`);
+      const d = all.find((x) => x.kind === 'Deployment') as unknown as { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: { affinity?: { podAntiAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: Array<{ podAffinityTerm: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } } }> } } } } } };
+      assert.equal(d.spec.replicas, 2, `${name} replicas`);
+      const term = d.spec.template.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0]?.podAffinityTerm;
+      assert.equal(term?.topologyKey, 'kubernetes.io/hostname');
+      assert.deepEqual(term?.labelSelector.matchLabels, d.spec.selector.matchLabels, `${name}: anti-affinity selects its own Pods`);
+      const pdb = all.find((x) => x.kind === 'PodDisruptionBudget') as unknown as { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } } | undefined;
+      assert.ok(pdb, `${name} has a PodDisruptionBudget`);
+      assert.equal(pdb.spec.minAvailable, 1);
+      assert.deepEqual(pdb.spec.selector.matchLabels, d.spec.selector.matchLabels);
+    }
+    const watcher = docs('k8s/deploy/watcher.yaml').find((x) => x.kind === 'Deployment') as unknown as Deployment & { spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }> }> } } } };
+    const env = watcher.spec.template.spec.containers[0]?.env ?? [];
+    assert.equal(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace');
+    assert.equal(env.find((e) => e.name === 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
+    const role = docs('k8s/deploy/rbac.yaml').find((x) => x.kind === 'Role' && x.metadata.name === 'opsflow-watcher-leader-election') as unknown as { metadata: { namespace: string }; rules: Array<{ resources: string[]; verbs: string[] }> } | undefined;
+    assert.equal(role?.metadata.namespace, 'opsflow-system');
+    assert.deepEqual(role?.rules[0]?.resources, ['leases']);
+    assert.deepEqual([...(role?.rules[0]?.verbs ?? [])].sort(), ['create', 'get', 'update']);
+  });
+
   it('the shipped Temporal ConfigMap passes opsflow\'s start-up validation', () => {
     const cm = docs('k8s/deploy/temporal-config.yaml')[0] as unknown as { data: Record<string, string> };
     const c = loadConfig({ ...cm.data, OPSFLOW_METRICS_ADDRESS: '0.0.0.0:9464' });
