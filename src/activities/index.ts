@@ -5,6 +5,7 @@ import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
 import { postgresConfigActivities } from './postgres-config.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
+import { postgresUpgradeActivities } from './postgres-upgrade.ts';
 import { proxysqlConfigActivities } from './proxysql-config.ts';
 import { proxysqlSyncActivities } from './proxysql-sync.ts';
 import { proxysqlValidateActivities } from './proxysql-validate.ts';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...databaseActivities(deps),
     ...podActivities(deps),
     ...postgresSyncActivities(deps),
+    ...postgresUpgradeActivities(deps),
     ...postgresConfigActivities(deps),
     ...singlestoreValidateActivities(deps),
     ...singlestoreHealthActivities(deps),
