@@ -93,7 +93,7 @@ describe('Postgres scripts: the pg_upgrade --link marker (bootstrap.sh, real pro
 
   it('a --link cut short before linking is retried; a finished one says "upgraded" in the termination message while postgres runs', async () => {
     assert.ok(pods);
-    const { p } = await oldPrimary('pg-1', 2);
+    const { p } = await oldPrimary('other-0', 2);
     // What a crash during pg_upgrade's schema restore leaves: the marker says linking, pg_control is still in place.
     writeFileSync(join(p.dataDir, 'upgrade', 'link-state'), 'linking 15 16 2026-01-01T00:00:00Z\n');
     await pods.start(p, p, v16, { TERMINATION_LOG: termLog(p) });
