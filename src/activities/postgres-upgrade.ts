@@ -38,7 +38,7 @@ export function postgresUpgradeActivities(deps: ActivityDeps) {
       if (!ready || !p.status?.podIP) return { ...evidence, serverProblem: 'the Pod is not Ready' };
       try {
         const cred = await postgresCredentials(deps, namespace, database);
-        const num = await withPostgres(p.status.podIP, cred, async (c) => Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0]?.v));
+        const num = await withPostgres(p.status.podIP, cred, async (c) => Number((await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v));
         return Number.isFinite(num) && num > 0 ? { ...evidence, serverMajor: Math.floor(num / 10000) } : { ...evidence, serverProblem: 'the server reported no version' };
       } catch (e) {
         return { ...evidence, serverProblem: `the server did not answer (${apiErrorMessage(e)})` };
