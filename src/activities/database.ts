@@ -10,6 +10,7 @@ import { isNotFound } from '../k8s/client.ts';
 import { getCustom, listCustom, updateStatus } from '../k8s/resources.ts';
 import { recordApplied } from '../k8s/applied-state.ts';
 import { API_VERSION } from '../api/common.ts';
+import { compareVersions } from '../api/semver.ts';
 import type { ActivityDeps } from './deps.ts';
 import type { DatabaseKind } from '../api/registry.ts';
 import { workflowIdFor } from '../temporal/ids.ts';
@@ -39,6 +40,15 @@ export function earlierRequests(all: Ops[], self: { name: string; uid: string },
 /** Pure: which earlier, unfinished OpsRequest of the same database this one waits for, if any. */
 export function blockingRequest(all: Ops[], self: { name: string; uid: string }, database: string): Ops | undefined {
   return earlierRequests(all, self, database)[0];
+}
+
+/** Pure: a is an older version than b (names that are not versions: only when they differ). */
+function isOlder(a: string, b: string): boolean {
+  try {
+    return compareVersions(a, b) < 0;
+  } catch {
+    return a !== b;
+  }
 }
 
 export function databaseActivities({ kube, pollMs = 200, runs }: ActivityDeps) {
@@ -129,10 +139,11 @@ export function databaseActivities({ kube, pollMs = 200, runs }: ActivityDeps) {
     /** Records the new version on the database CR (while paused, so the provisioner agrees afterwards). */
     async setDatabaseVersion(ref: DbRef, version: string): Promise<void> {
       const db = await readDb(ref);
-      const running = db.status?.applied?.version;
-      // spec.version is left alone when it already asks for another version than the one running
-      // (a declarative change: it names this target, or a later one whose OpsRequest is queued).
-      if (running === undefined || db.spec.version === running) {
+      // spec.version is raised to the target when it is older, never lowered: it is left alone when
+      // it already names this target or a later one (a declarative change whose OpsRequest is
+      // queued). status.applied may already say the target (recorded when the template changed).
+      const spec = typeof db.spec.version === 'string' ? db.spec.version : undefined;
+      if (spec === undefined || isOlder(spec, version)) {
         await mergePatch(kube, { apiVersion: API_VERSION, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { version } } as KubernetesObject);
       }
       // The StatefulSets now run this version: the provisioner renders it from here on.

@@ -6,6 +6,7 @@ import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
 import { postgresConfigActivities } from './postgres-config.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
+import { postgresUpgradeActivities } from './postgres-upgrade.ts';
 import { proxysqlConfigActivities } from './proxysql-config.ts';
 import { proxysqlSyncActivities } from './proxysql-sync.ts';
 import { proxysqlValidateActivities } from './proxysql-validate.ts';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...databaseActivities(deps),
     ...podActivities(deps),
     ...postgresSyncActivities(deps),
+    ...postgresUpgradeActivities(deps),
     ...postgresConfigActivities(deps),
     ...singlestoreValidateActivities(deps),
     ...singlestoreHealthActivities(deps),

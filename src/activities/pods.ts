@@ -2,6 +2,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { V1Container, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { serverSideApply } from '../k8s/apply.ts';
+import { recordApplied } from '../k8s/applied-state.ts';
+import type { DbRef } from './database.ts';
 import { isNotFound } from '../k8s/client.ts';
 import type { ActivityDeps } from './deps.ts';
 import { heartbeat, pollUntil } from './heartbeat.ts';
@@ -17,6 +19,12 @@ export interface TemplateChange {
   image: string;
   /** Init containers the ops workflow adds (e.g. the old-binaries copy); [] removes its earlier ones. */
   initContainers: V1Container[];
+  /**
+   * Records status.applied.version = version on the database once the template is changed, so the
+   * provisioner renders what the template (and the Pods rolled onto it) run from then on, whatever
+   * becomes of the rest of the run.
+   */
+  applied?: { database: DbRef; version: string };
 }
 
 export interface RollResult {
@@ -44,6 +52,25 @@ function crashReason(pod: V1Pod): string | undefined {
 
 export function podActivities({ kube, pollMs = 200 }: ActivityDeps) {
   const readSts = (ns: string, name: string) => kube.apps.readNamespacedStatefulSet({ name, namespace: ns });
+  /** Applies the new image (and init containers) to the Pod template; returns the update revision. */
+  async function applyTemplate(c: TemplateChange): Promise<string> {
+    const body: V1StatefulSet = {
+      apiVersion: 'apps/v1', kind: 'StatefulSet',
+      metadata: { name: c.statefulSet, namespace: c.namespace },
+      spec: {
+        template: { spec: { containers: [{ name: c.container, image: c.image }], initContainers: c.initContainers } },
+      } as V1StatefulSet['spec'],
+    };
+    await serverSideApply(kube, body, OPS_FIELD_MANAGER);
+    return pollUntil(async () => {
+      const s = await readSts(c.namespace, c.statefulSet);
+      const image = s.spec?.template.spec?.containers.find((x) => x.name === c.container)?.image;
+      if (image !== c.image) throw new Error(`StatefulSet ${c.statefulSet} still has image ${image}`);
+      const observed = (s.status?.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0);
+      return observed && s.status?.updateRevision ? s.status.updateRevision : undefined;
+    }, pollMs);
+  }
+
   return {
     /** The current UID of each Pod (for a restart: the Pods to replace). */
     async podUids(namespace: string, pods: string[]): Promise<Record<string, string>> {
@@ -52,23 +79,12 @@ export function podActivities({ kube, pollMs = 200 }: ActivityDeps) {
       return out;
     },
 
-    /** Applies the new image (and init containers) to the Pod template; returns the update revision. */
+    /** Applies the new image (and init containers) to the Pod template (and records it, see TemplateChange.applied); returns the update revision. */
     async updateStatefulSet(c: TemplateChange): Promise<string> {
-      const body: V1StatefulSet = {
-        apiVersion: 'apps/v1', kind: 'StatefulSet',
-        metadata: { name: c.statefulSet, namespace: c.namespace },
-        spec: {
-          template: { spec: { containers: [{ name: c.container, image: c.image }], initContainers: c.initContainers } },
-        } as V1StatefulSet['spec'],
-      };
-      await serverSideApply(kube, body, OPS_FIELD_MANAGER);
-      return pollUntil(async () => {
-        const s = await readSts(c.namespace, c.statefulSet);
-        const image = s.spec?.template.spec?.containers.find((x) => x.name === c.container)?.image;
-        if (image !== c.image) throw new Error(`StatefulSet ${c.statefulSet} still has image ${image}`);
-        const observed = (s.status?.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0);
-        return observed && s.status?.updateRevision ? s.status.updateRevision : undefined;
-      }, pollMs);
+      const revision = await applyTemplate(c);
+      const applied = c.applied;
+      if (applied) await recordApplied(kube, applied.database, (cur) => (cur && cur.version !== applied.version ? { ...cur, version: applied.version } : undefined));
+      return revision;
     },
 
     /**

@@ -5,6 +5,7 @@
 import type { AppliedState } from '../api/common.ts';
 import type { ConditionInput } from '../api/conditions.ts';
 import type { Database, SingleStore } from '../api/databases.ts';
+import { compareVersions } from '../api/semver.ts';
 import { ownerReference } from './common.ts';
 
 export const DECLARATIVE_LABEL = 'opsflow.dev/declarative-change';
@@ -65,6 +66,15 @@ export function pendingChanges(applied: AppliedState, desired: AppliedState): Ch
     if (a[field] !== d[field]) out.push({ field, from: a[field], to: d[field] });
   }
   return out;
+}
+
+/** Pure: `to` is an older version than `from` (names that are not versions never count as older). */
+function isDowngrade(from: string, to: string): boolean {
+  try {
+    return compareVersions(to, from) < 0;
+  } catch {
+    return false;
+  }
 }
 
 export const opsKindFor = (kind: Database['kind']) => `${kind}OpsRequest`;
@@ -161,10 +171,15 @@ export function planDeclarative(db: Database, existing: ReadonlyMap<string, Exis
       },
     };
   }
-  const requests = opsRequestsFor(db, changes);
+  // spec.version older than what runs (an UpdateVersion created directly, that failed after the
+  // StatefulSet moved on, leaves spec.version behind): never turned into a downgrade.
+  const older = changes.find((c) => c.field === 'spec.version' && c.from && c.to && isDowngrade(c.from, c.to));
+  const requests = opsRequestsFor(db, older ? changes.filter((c) => c !== older) : changes);
   const create: OpsBody[] = [];
-  const notes: string[] = [];
-  let failed = false;
+  const notes: string[] = older
+    ? [`spec.version ${older.to} is older than the running version ${older.from} (status.applied.version); downgrades are not allowed: set spec.version to ${older.from} or later`]
+    : [];
+  let failed = older !== undefined;
   for (const r of requests) {
     // The same change made again after an earlier request for it succeeded (A → B → A → B):
     // the next free name in the chain `<name>`, `<name>-2`, … (the earlier one stays as history).
@@ -184,6 +199,6 @@ export function planDeclarative(db: Database, existing: ReadonlyMap<string, Exis
   }
   return {
     kind: 'Pending', render, create,
-    condition: { type: UPDATE_PENDING, status: 'True', reason: failed ? 'OpsRequestFailed' : 'OpsRequestInProgress', message: notes.join('; '), ...g },
+    condition: { type: UPDATE_PENDING, status: 'True', reason: older ? 'NewerVersionRunning' : failed ? 'OpsRequestFailed' : 'OpsRequestInProgress', message: notes.join('; '), ...g },
   };
 }

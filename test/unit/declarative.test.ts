@@ -81,6 +81,19 @@ describe('declarative changes (pure)', () => {
     assert.deepEqual(running.kind === 'Pending' && running.create, []);
   });
 
+  it('spec.version older than what runs (left behind by a failed UpdateVersion) never becomes a downgrade; other changes still do', () => {
+    const db = pg({ version: '16.13' }, { version: '16.15', configSecrets: {} });
+    const d = planDeclarative(db, none, false);
+    assert.equal(d.kind, 'Pending');
+    if (d.kind !== 'Pending') return;
+    assert.deepEqual(d.create, [], 'no OpsRequest');
+    assert.equal(d.render.spec.version, '16.15', 'the running version stays rendered');
+    assert.equal(d.condition.reason, 'NewerVersionRunning');
+    assert.match(d.condition.message, /spec\.version 16\.13 is older than the running version 16\.15.*downgrades are not allowed/);
+    const withConfig = planDeclarative(pg({ version: '16.13', configSecret: { name: 'c' } }, { version: '16.15', configSecrets: {} }), none, false);
+    assert.deepEqual(withConfig.kind === 'Pending' && withConfig.create.map((o) => o.spec.type), ['Reconfigure']);
+  });
+
   it('updatePolicy Disabled: no OpsRequest, the running version rendered, a condition naming field and values', () => {
     const db = pg({ updatePolicy: 'Disabled' }, { version: '16.13', configSecrets: {} });
     const d = planDeclarative(db, none, false);

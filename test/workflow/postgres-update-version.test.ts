@@ -2,7 +2,9 @@
 // against the real API server and provisioner. kwok's Pods run no Postgres here, so only the sync
 // check is replaced (the end-to-end tests run it for real on the local data plane).
 import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
+import type { UpgradeEvidence } from '../../src/engines/postgres/upgrade-state.ts';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities/index.ts';
 import { getCondition } from '../../src/api/conditions.ts';
@@ -39,7 +41,19 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
     const real = createActivities({ kube: makeKube(kubeConfig()), log: createLogger({}, 'warn'), config: { sync: { maxLagBytes: 16 << 20, sizeTolerance: 0.2 }, temporal: { address: '', namespace: 'default', uiUrl: '', taskQueue } }, pollMs: 200 });
     worker = await Worker.create({
       connection: env.nativeConnection, taskQueue, workflowsPath, interceptors: workflowInterceptors,
-      activities: { ...real, checkPostgresSync: async (_ns: string, db: string) => { syncChecks.push(db); return 'replaced in this test: kwok Pods run no Postgres'; } },
+      activities: {
+        ...real,
+        checkPostgresSync: async (_ns: string, db: string) => {
+          syncChecks.push(db);
+          if (db === 'killed') throw ApplicationFailure.nonRetryable('no standby streams from killed-0 (failed in this test)');
+          return 'replaced in this test: kwok Pods run no Postgres';
+        },
+        // What a primary killed during pg_upgrade --link shows (its termination message's marker);
+        // the real reading of a Pod is proven end to end (test/e2e/postgres-upgrade-failure.test.ts).
+        postgresUpgradeEvidence: async (namespace: string, db: string, pod: string): Promise<UpgradeEvidence> => (db === 'killed'
+          ? { pod, image: 'postgres:17.11', ready: false, started: true, marker: { state: 'linking', from: 16, to: 17 } }
+          : real.postgresUpgradeEvidence(namespace, db, pod)),
+      },
     });
     running = worker.run();
   });
@@ -146,6 +160,32 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
     assert.equal(syncChecks.filter((d) => d === 'pg').length, 3, 'a sync check after every Pod');
     const events = (await clients().events.listNamespacedEvent({ namespace: ns.name })).items.filter((e) => e.regarding?.name === 'minor');
     assert.ok(events.some((e) => e.reason === 'RestartPod-pg-0'), 'Events on the OpsRequest');
+  });
+
+  it('a major upgrade that fails with linking started is not rolled back; the reason joins the failure; resumed, what runs recorded', async () => {
+    await o.readyPostgres('killed', '16.13', 1);
+    const input = await o.pgops('killed-17', { type: 'UpdateVersion', databaseRef: { name: 'killed' }, updateVersion: { targetVersion: '17.11' } });
+    const r = await run(input);
+    assert.equal(r.phase, 'Failed');
+    // whilePaused joins the clean-up's error to the body's: both are in the OpsRequest.
+    assert.match(r.message, /^no standby streams from killed-0 \(failed in this test\); and then killed-0: pg_upgrade --link from 16 to 17 started linking and did not finish/);
+    const ops = await o.ops('killed-17');
+    assert.equal(ops.status?.phase, 'Failed');
+    assert.equal(ops.status?.message, r.message);
+    assert.match(getCondition(ops.status?.conditions, 'RollbackDecision')?.message ?? '', /^Refuse: .*not started again/);
+    assert.equal(getCondition(ops.status?.conditions, 'RollbackStatefulSet'), undefined, 'no rollback started');
+    assert.equal(getCondition(ops.status?.conditions, 'ResumeDatabase')?.status, 'True');
+    const sts = await clients().apps.readNamespacedStatefulSet({ name: 'killed', namespace: ns.name });
+    assert.equal(sts.spec?.template.spec?.containers[0]?.image, 'postgres:17.11', 'the template stays where the primary is');
+    const db = await eventually('killed resumed', async () => {
+      const d = await o.db('killed');
+      return getCondition(d.status?.conditions, 'Paused')?.status === 'False' ? d : undefined;
+    }, 60_000);
+    assert.equal((db.status as { applied?: { version?: string } } | undefined)?.applied?.version, '17.11', 'recorded when the template changed');
+    assert.equal(db.spec.version, '16.13', 'spec.version is only raised on success');
+    await new Promise((res) => setTimeout(res, 3_000)); // a resync or two of the provisioner
+    const after = await clients().apps.readNamespacedStatefulSet({ name: 'killed', namespace: ns.name });
+    assert.equal(after.spec?.template.spec?.containers[0]?.image, 'postgres:17.11', 'the provisioner renders what runs');
   });
 
   it('runs one operation per database at a time, in creation order; the later one says what it waits for', async () => {

@@ -30,6 +30,9 @@
 #                      manual rollback point until the next major upgrade replaces it), as do the old
 #                      binaries and pg_upgrade's reports (upgrade/work-<old>-to-<M>). A failed check:
 #                      old PGDATA untouched, the reason on stderr and in upgrade/last-error, exit 1.
+#                      How far --link got is recorded in upgrade/link-state and the termination
+#                      message (the link marker below); once linking started and did not finish,
+#                      neither cluster is started again, by any image (guard_interrupted_link).
 #                      standby: move the data aside, re-clone from the (upgraded) primary, delete it.
 #   PG_VERSION > M     refuse (a downgrade is not possible).
 # Then `exec postgres`, so the kubelet's signals reach the postmaster (SIGTERM smart, SIGINT fast;
@@ -192,6 +195,74 @@ clone_from_primary() {
   log "cloned from the primary (attempt $attempt)"
 }
 
+# --- The pg_upgrade --link marker (read by the ops workflow: src/engines/postgres/upgrade-state.ts) ---
+# $DATA_DIR/upgrade/link-state holds "<state> <old major> <new major> <time>", state one of
+#   not-linked   an upgrade began; pg_upgrade has not linked anything (the old cluster is intact)
+#   linking      pg_upgrade --link is running (still there after a crash: see guard_interrupted_link)
+#   interrupted  --link failed after linking had started: the old cluster is not started again
+#   upgraded     --link finished; the new cluster is (or is about to be swapped in as) PGDATA
+# and the container's termination message carries it as "opsflow-upgrade: <state> <old> <new>",
+# so the workflow's rollback decision comes from what pg_upgrade did, not from a step's outcome.
+LINK_STATE="$UPGRADE_DIR/link-state"
+
+link_state() { # $1 = state, $2 = old major, $3 = new major
+  printf '%s %s %s %s\n' "$1" "$2" "$3" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$LINK_STATE.tmp"
+  mv "$LINK_STATE.tmp" "$LINK_STATE"
+  report_link_state
+}
+
+link_state_line() { # the termination message's marker line ('' without a link-state)
+  local state old new rest
+  [ -f "$LINK_STATE" ] || return 0
+  read -r state old new rest <"$LINK_STATE" || true
+  printf 'opsflow-upgrade: %s %s %s\n' "$state" "$old" "$new"
+}
+
+# The marker alone as the termination message: the kubelet reports it whenever the container ends
+# (killed mid-link, or postgres exiting later), so it is written before each step that may not return.
+report_link_state() { link_state_line >"$TERMINATION_LOG" 2>/dev/null || true; }
+
+# A reason (file $1) and the marker as the termination message, within the kubelet's 4096 bytes.
+report_failure() { { head -c 3800 "$1"; printf '\n'; link_state_line; } >"$TERMINATION_LOG" 2>/dev/null || true; }
+
+# Runs before anything starts a server on PGDATA, whatever the image: a pg_upgrade --link that
+# started linking and did not finish leaves an old cluster that may be unusable (pg_upgrade's docs:
+# once the new cluster has started, and pg_upgrade starts it after linking), so nothing is started.
+guard_interrupted_link() {
+  local state old new rest msg="$UPGRADE_DIR/interrupted-link"
+  [ -f "$LINK_STATE" ] || return 0
+  read -r state old new rest <"$LINK_STATE" || true
+  case "$state" in linking | interrupted) ;; *) return 0 ;; esac
+  if [ "$state" = linking ] && [ -f "$PGDATA/global/pg_control" ] && [ ! -f "$PGDATA/global/pg_control.old" ]; then
+    # pg_upgrade was cut short before it disabled the old cluster (it renames pg_control first).
+    log "an earlier pg_upgrade --link from $old to $new was cut short before linking: the PostgreSQL $old data directory is intact"
+    link_state not-linked "$old" "$new"
+    return 0
+  fi
+  [ "$state" = interrupted ] || link_state interrupted "$old" "$new"
+  printf '%s\n' "pg_upgrade --link from PostgreSQL $old to $new started linking on $PGDATA and did not finish: refusing to start either cluster." \
+    "In link mode the old cluster may be unusable once the new one has started (global/pg_control.old marks it disabled)." \
+    "Recover by hand: see $UPGRADE_DIR/work-$old-to-$new/upgrade.out and $DATA_DIR/data.upgrade-$new; restore from a backup if in doubt;" \
+    "then remove $LINK_STATE." >"$msg"
+  log "FATAL: $(cat "$msg")"
+  report_failure "$msg"
+  exit 1
+}
+# A failed pg_upgrade --link ($1 old major, $2 new cluster dir, $3 reason). pg_upgrade renames the
+# old pg_control to pg_control.old just before it links: without it nothing was linked and the old
+# cluster is intact; with it the old cluster is left disabled (never renamed back: pg_upgrade may
+# have started the new cluster already) and so is the new one, for a recovery by hand.
+link_failed() {
+  if [ -f "$PGDATA/global/pg_control.old" ]; then
+    link_state interrupted "$1" "$RUN_MAJOR"
+    upgrade_failed "$1" "pg_upgrade --link: $3" "linking had started: neither cluster is started again (global/pg_control.old stays; $2 is kept); see $LINK_STATE"
+  fi
+  rm -rf "$2"
+  link_state not-linked "$1" "$RUN_MAJOR"
+  upgrade_failed "$1" "pg_upgrade --link: $3"
+}
+# --- end of the link marker ---
+
 upgrade_failed() { # $1 = old major, $2 = reason (may be many lines), $3 = what became of the old data
   local outcome="${3:-the old data directory is untouched and still PostgreSQL $1}"
   {
@@ -202,7 +273,7 @@ upgrade_failed() { # $1 = old major, $2 = reason (may be many lines), $3 = what 
   cat "$UPGRADE_DIR/last-error" >&2
   # The kubelet shows this file as the container's termination message (Pod status), which is how
   # the ops workflow learns pg_upgrade's reason without reading the volume.
-  head -c 4000 "$UPGRADE_DIR/last-error" >"$TERMINATION_LOG" 2>/dev/null || true
+  report_failure "$UPGRADE_DIR/last-error"
   exit 1
 }
 
@@ -232,6 +303,7 @@ upgrade_primary() {
   local old="$1" old_bindir="$UPGRADE_DIR/$1/bin" new="$DATA_DIR/data.upgrade-$RUN_MAJOR" work out ctl state checksums segbytes v
   local -a initdb_args=() common=()
   rm -f "$UPGRADE_DIR/last-error"
+  link_state not-linked "$old" "$RUN_MAJOR"
   log "PGDATA is PostgreSQL $old, this image runs $RUN_VERSION: major upgrade with pg_upgrade --link"
   [ -x "$old_bindir/postgres" ] && [ -x "$old_bindir/pg_ctl" ] && [ -x "$old_bindir/pg_controldata" ] ||
     upgrade_failed "$old" "the PostgreSQL $old binaries are not in $old_bindir: the copy-old-binaries.sh init container (running the postgres:$old image) must run first"
@@ -268,19 +340,13 @@ upgrade_primary() {
     upgrade_failed "$old" "pg_upgrade --check: $reason"
   fi
   log "pg_upgrade --link"
+  link_state linking "$old" "$RUN_MAJOR"
   if ! pg_upgrade --link "${common[@]}" >"$work/upgrade.out" 2>&1; then
     local reason
     reason="$(pg_upgrade_reason "$work/upgrade.out")"
-    # In link mode pg_upgrade renames the old pg_control only once linking starts; as long as the
-    # new cluster never ran, renaming it back restores the old cluster (pg_upgrade's documentation).
-    local outcome=""
-    if [ -f "$PGDATA/global/pg_control.old" ] && [ ! -f "$PGDATA/global/pg_control" ]; then
-      mv "$PGDATA/global/pg_control.old" "$PGDATA/global/pg_control"
-      outcome="linking had started: global/pg_control.old was renamed back; if pg_upgrade's output shows it got as far as starting the new server, restore the old cluster from a backup instead"
-    fi
-    rm -rf "$new"
-    upgrade_failed "$old" "pg_upgrade --link: $reason" ${outcome:+"$outcome"}
+    link_failed "$old" "$new" "$reason"
   fi
+  link_state upgraded "$old" "$RUN_MAJOR"
   cat "$work/upgrade.out"
   cd /
   # The swap: two renames on one filesystem, recorded first so a crash in between is finished on
@@ -296,6 +362,8 @@ if [ -f "$UPGRADE_DIR/swap-pending" ]; then
   log "finishing the data directory swap of an upgrade that was interrupted"
   finish_pending_swap
 fi
+
+guard_interrupted_link
 
 data_major=""
 if [ -f "$PGDATA/PG_VERSION" ]; then
@@ -365,4 +433,5 @@ elif [ -f "$PGDATA/standby.signal" ]; then
   log "warning: ROLE=primary but PGDATA has standby.signal: starting as a standby; promotion (pg_ctl promote) is the operator's step"
 fi
 log "starting PostgreSQL $RUN_VERSION as $ROLE on $POD_IP:$PGPORT"
+report_link_state # e.g. "upgraded": what the termination message says if postgres ever exits
 exec postgres "${args[@]}"
