@@ -4,6 +4,7 @@ import { databaseActivities } from './database.ts';
 import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
 import { postgresConfigActivities } from './postgres-config.ts';
+import { postgresSwitchoverActivities } from './postgres-switchover.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
 import { proxysqlConfigActivities } from './proxysql-config.ts';
 import { proxysqlSyncActivities } from './proxysql-sync.ts';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...databaseActivities(deps),
     ...podActivities(deps),
     ...postgresSyncActivities(deps),
+    ...postgresSwitchoverActivities(deps),
     ...postgresConfigActivities(deps),
     ...singlestoreValidateActivities(deps),
     ...singlestoreHealthActivities(deps),

@@ -44,9 +44,11 @@ export function nextDatabaseStatus(
   at: string,
 ): DatabaseStatus {
   const s = baseDatabaseStatus(prev, generation, observed, at);
+  // Written by others (status.applied: the declarative path; status.primary: a switchover): kept.
   const applied = prev?.applied ? { applied: prev.applied } : {};
+  const primary = prev?.primary ? { primary: prev.primary } : {};
   const conditions = observed.updatePending ? setCondition(s.conditions, observed.updatePending, at) : s.conditions;
-  return { ...s, ...applied, ...(conditions ? { conditions } : {}) };
+  return { ...s, ...applied, ...primary, ...(conditions ? { conditions } : {}) };
 }
 
 function baseDatabaseStatus(

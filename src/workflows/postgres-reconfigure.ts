@@ -3,7 +3,7 @@
 // config Secret) → restart the Pods in the safe order when a changed parameter needs it (or restart:
 // true), else reload → read every parameter back on every member → resume.
 import type { OpsInput, OpsResult } from './shared.ts';
-import { admit, conclude, postgresOps, rollPostgresPod, whilePaused } from './postgres-steps.ts';
+import { admit, conclude, postgresOps, rollPostgresMembers, rollPostgresPod, whilePaused } from './postgres-steps.ts';
 
 export async function postgresReconfigure(input: OpsInput): Promise<OpsResult> {
   const ops = postgresOps(input);
@@ -22,11 +22,14 @@ export async function postgresReconfigure(input: OpsInput): Promise<OpsResult> {
   await t.setPhase('Progressing', `reconfiguring ${dbRef.name}`);
   const failure = await whilePaused(ops, async () => {
     await t.step('UpdateConfig', () => short.writePostgresConfig(input.namespace, dbRef.name, plan.userConf, plan.userSecret));
-    if (restart) {
+    if (restart && plan.primaryFirst) {
+      // A lowered standby limit: the primary restarts first (no switchover), then a checkpoint.
       for (const [i, pod] of plan.pods.entries()) {
-        if (plan.primaryFirst && i === 1) await t.step('Checkpoint', () => long.checkpointForStandbys(input.namespace, dbRef.name));
+        if (i === 1) await t.step('Checkpoint', () => long.checkpointForStandbys(input.namespace, dbRef.name));
         await rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
       }
+    } else if (restart) {
+      await rollPostgresMembers(ops, { ...plan, primary: plan.primary ?? plan.pods[plan.pods.length - 1] ?? '' });
     }
     // Reload (and after a restart, a check): every parameter read back on every member.
     await t.step(restart ? 'CheckSettings' : 'ReloadConfig', () => long.applyPostgresSettings(input.namespace, dbRef.name, plan.pods, plan.expected));

@@ -1,8 +1,8 @@
-// Postgres Restart: a rolling restart in the safe order (standbys first, the primary last) with the
-// same per-Pod checks as an update: pause → restart each Pod (UID-tracked, so a retry never
-// restarts a Pod twice) → sync check → resume.
+// Postgres Restart: a rolling restart in the safe order (standbys first, then a switchover or the
+// primary's restart) with the same per-Pod checks as an update: pause → restart each Pod
+// (UID-tracked, so a retry never restarts a Pod twice) → sync check → resume.
 import type { OpsInput, OpsResult } from './shared.ts';
-import { admit, conclude, postgresOps, rollPostgresPod, whilePaused } from './postgres-steps.ts';
+import { admit, conclude, postgresOps, rollPostgresMembers, whilePaused } from './postgres-steps.ts';
 import { postgresRestartSteps } from './plans.ts';
 
 export async function postgresRestart(input: OpsInput): Promise<OpsResult> {
@@ -18,7 +18,7 @@ export async function postgresRestart(input: OpsInput): Promise<OpsResult> {
   if (refused) return refused;
   await t.setPhase('Progressing', `restarting ${dbRef.name}`);
   const failure = await whilePaused(ops, async () => {
-    for (const pod of plan.pods) await rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
+    await rollPostgresMembers(ops, plan);
   });
   return conclude(ops, failure, `${dbRef.name} restarted, ${plan.pods.length} Pod(s)`);
 }

@@ -2,7 +2,7 @@
 // the StatefulSet → roll Pods one at a time with sync checks → record the version → resume.
 // Resume runs on every exit path; a major upgrade that fails on the primary is rolled back.
 import type { OpsInput, OpsResult } from './shared.ts';
-import { admit, conclude, postgresOps, rollPostgresPod, whilePaused } from './postgres-steps.ts';
+import { admit, conclude, postgresOps, rollPostgresMembers, rollPostgresPod, whilePaused } from './postgres-steps.ts';
 import { postgresUpdateVersionSteps } from './plans.ts';
 
 const COPY_SCRIPT = '/opt/opsflow/scripts/copy-old-binaries.sh';
@@ -33,7 +33,10 @@ export async function postgresUpdateVersion(input: OpsInput): Promise<OpsResult>
       namespace: input.namespace, statefulSet: plan.statefulSet, container: 'postgres', image: plan.targetImage, initContainers,
     }), (rev) => `image ${plan.targetImage}, revision ${rev}`);
     const rolled: string[] = [];
-    for (const pod of plan.pods) {
+    if (!plan.major) {
+      // Minor: standbys, then a switchover (or the primary's restart), see rollPostgresMembers.
+      await rollPostgresMembers(ops, plan);
+    } else for (const pod of plan.pods) {
       rolled.push(pod);
       // Minor: every standby must stream before the next Pod. Major: the standbys not yet rolled
       // still run the old major and cannot stream, so only the rolled ones are checked.
