@@ -370,16 +370,26 @@ rewind_demoted() {
   local attempt=0 out
   [ -f "$PGDATA/opsflow-demoted" ] || return 0
   touch "$PGDATA/standby.signal"
+  local promoted waited=0
   while :; do
     attempt=$((attempt + 1))
-    # Only once the new primary is promoted does pg_rewind see whether this timeline diverged.
-    if [ "$(psql -d "$PRIMARY_CONNINFO dbname=postgres" -XAtqc 'SELECT pg_is_in_recovery()' 2>/dev/null)" != f ]; then
+    # Only once the new primary is promoted does pg_rewind see whether this timeline diverged. The
+    # wait is bounded: an operator that crashed mid-switchover waits for this member to answer as a
+    # standby before it promotes; then the marker stays and the next start rewinds.
+    promoted="$(psql -d "$PRIMARY_CONNINFO dbname=postgres" -XAtqc 'SELECT NOT pg_is_in_recovery()' 2>/dev/null || true)"
+    if [ "$promoted" != t ] && [ "$waited" -lt 20 ]; then
       if [ $((attempt % 10)) -eq 1 ]; then log "demoted primary: waiting for the new primary at $PRIMARY_HOST to be promoted"; fi
+      waited=$((waited + 1))
       sleep 0.5
       continue
     fi
     if out="$(pg_rewind --target-pgdata="$PGDATA" --source-server="$PRIMARY_CONNINFO dbname=postgres" 2>&1)"; then
       log "demoted primary: $(printf '%s' "$out" | tail -n 1)"
+      if [ "$promoted" != t ]; then
+        log "demoted primary: the new primary is not promoted yet; starting as a standby, rewound at the next start if needed"
+        touch "$PGDATA/standby.signal"
+        return 0
+      fi
       break
     fi
     if [ $((attempt % 10)) -eq 1 ]; then log "pg_rewind from the new primary failed (attempt $attempt), retrying: $(printf '%s' "$out" | tail -n 1)"; fi
