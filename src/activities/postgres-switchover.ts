@@ -12,7 +12,7 @@
 //      after the containers stopped): the role label moved (old → standby first, then target →
 //      primary; the primary Service follows the label), and when the target has replayed all it
 //      received, pg_promote();
-//   6. repoint the other standbys (primary_conninfo by ALTER SYSTEM, then a reload).
+//   6. repoint the other running standbys (primary_conninfo by ALTER SYSTEM, then a reload).
 //
 // Idempotent and crash-safe: every attempt starts from what the cluster says (status.primary, the
 // members' pg_is_in_recovery(), the old primary's Pod). The one rule that keeps a single primary:
@@ -168,12 +168,12 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
         failpoint('switchover-promoted');
       }
 
-      // 6: every standby follows the new primary. The old one is waited for (it rejoins as a
-      // standby); another standby that does not answer follows the primary Service when it starts.
+      // 6: every running standby follows the new primary. One that does not answer (the old primary
+      // starting again) follows the primary Service when it starts; the RestartPod step of the old
+      // primary waits for it and checks that it streams.
       await moveLabels(); // (again: an earlier attempt may have died before or between them)
       const toIp = (await readPod(to))?.status?.podIP ?? '';
       const repointed: string[] = [];
-      await wait(`${from} to answer as a standby`, async () => ((await role(from)) === 'standby' ? true : undefined));
       for (const m of members.filter((p) => p !== to)) {
         if ((await role(m)) !== 'standby') continue;
         const [cur] = await sql<{ c: string }>(m, "SELECT current_setting('primary_conninfo') AS c");

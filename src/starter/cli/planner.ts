@@ -3,7 +3,7 @@
 import { validateActivities } from '../../activities/validate.ts';
 import { createLogger } from '../../logger.ts';
 import { opsInputFrom } from '../../temporal/input.ts';
-import { fullSteps, postgresRestartSteps, postgresUpdateVersionSteps } from '../../workflows/plans.ts';
+import { fullSteps, postgresRestartSteps, postgresUpdateVersionSteps, withSwitchover } from '../../workflows/plans.ts';
 import type { Ctx } from './context.ts';
 import { CliError, EXIT } from './errors.ts';
 import type { OpsObject } from './refs.ts';
@@ -28,7 +28,7 @@ export async function dryRun(ctx: Ctx, o: OpsObject): Promise<DryRun> {
     return {
       outcome: 'Proceed',
       summary: `update ${p.database} from ${p.currentVersion} to ${p.targetVersion}${p.major ? ' (major: pg_upgrade on the primary first, then the standbys re-cloned)' : ' (minor: standbys first, the primary last)'}; image ${p.targetImage}`,
-      steps: fullSteps(input.spec, postgresUpdateVersionSteps(p)),
+      steps: fullSteps(input.spec, withSwitchover(postgresUpdateVersionSteps(p), input.spec, p)),
       pods: p.pods,
       primary: p.primary,
     };
@@ -36,7 +36,7 @@ export async function dryRun(ctx: Ctx, o: OpsObject): Promise<DryRun> {
   if (key === 'PostgresOpsRequest/Restart') {
     const r = await v.validatePostgresRestart(input);
     if (r.outcome !== 'Proceed') return { outcome: r.outcome, summary: r.reason, steps: [], pods: [] };
-    return { outcome: 'Proceed', summary: `restart ${r.plan.database}, standbys first, the primary last`, steps: fullSteps(input.spec, postgresRestartSteps(r.plan)), pods: r.plan.pods, primary: r.plan.primary };
+    return { outcome: 'Proceed', summary: `restart ${r.plan.database}, standbys first, the primary last`, steps: fullSteps(input.spec, withSwitchover(postgresRestartSteps(r.plan), input.spec, r.plan)), pods: r.plan.pods, primary: r.plan.primary };
   }
   throw new CliError(`spec.type: no dry run for ${o.kind} ${o.spec.type} yet`, EXIT.usage);
 }
