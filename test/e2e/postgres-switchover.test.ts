@@ -4,7 +4,7 @@
 // point kills the real worker once; a new worker takes the retry one point further) and a watcher
 // polls every member: never two primaries.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -18,12 +18,14 @@ import { watchPrimaries } from '../support/primaries.ts';
 import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
 import { pgQuery } from '../support/sql.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
 
 const FAILPOINTS = ['switchover-before-checkpoint', 'switchover-checkpointed', 'switchover-decided', 'switchover-demoted',
   'switchover-stopping', 'switchover-promoted', 'switchover-repointed'];
 
 describe('Postgres switchover end to end (worker killed at every step of the switchover)', function () {
-  this.timeout(900_000);
+  this.timeout(1_200_000);
   let ns: Awaited<ReturnType<typeof tempNamespace>>;
   let watcher: OpsflowProcess;
   let worker: OpsflowProcess | undefined;
@@ -44,7 +46,10 @@ describe('Postgres switchover end to end (worker killed at every step of the swi
     const o = objects(ns.name);
     const env = { temporalAddress: temporalAddress(), taskQueue: uniqueTaskQueue('e2e-so'), namespace: ns.name };
     const fired = mkdtempSync(join(tmpdir(), 'opsflow-failpoints-'));
-    const failEnv = { OPSFLOW_FAILPOINTS: FAILPOINTS.join(','), OPSFLOW_FAILPOINTS_DIR: fired };
+    // One workflow bundle for every worker process: a restarted worker starts without bundling.
+    const bundle = join(fired, '..', `${ns.name}-workflow-bundle.js`);
+    writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptors.workflowModules })).code);
+    const failEnv = { OPSFLOW_FAILPOINTS: FAILPOINTS.join(','), OPSFLOW_FAILPOINTS_DIR: fired, OPSFLOW_WORKFLOW_BUNDLE: bundle };
     watcher = startOpsflowProcess('watcher', env);
     let starts = 0;
     // A worker that kills itself at a failpoint is replaced at once, like a Deployment would.
@@ -69,7 +74,7 @@ describe('Postgres switchover end to end (worker killed at every step of the swi
       apiVersion: 'opsflow.dev/v1alpha1', kind: 'PostgresOpsRequest', metadata: { name: 'rst' },
       spec: { type: 'Restart', databaseRef: { name: 'pg' }, timeout: '5m' },
     }));
-    const ops = await o.finished('PostgresOpsRequest', 'rst', 600_000);
+    const ops = await o.finished('PostgresOpsRequest', 'rst', 900_000);
     keepRestarting = false;
     await primaries.stop();
     await history.stop();
