@@ -3,15 +3,14 @@
 //
 //   1. check: the target streams from the old primary, replay lag under the threshold;
 //   2. CHECKPOINT on the old primary (its shutdown checkpoint is then short);
-//   3. the decision, recorded before anything stops: status.primary = target;
+//   3. the decision, recorded before anything stops: status.primary = target, then the role label
+//      moved (old → standby first, then target → primary; the primary Service follows the label);
 //   4. standby.signal + opsflow-demoted written into the old primary's data directory (COPY … TO,
 //      as the server), then its Pod deleted (UID precondition): a fast shutdown, which ends only
 //      once the standbys have flushed its shutdown checkpoint; its replacement can only start as a
 //      standby (rewound if its timeline diverged, see bootstrap.sh);
 //   5. once the old primary's process is gone (its Pod object is, which the kubelet removes only
-//      after the containers stopped): the role label moved (old → standby first, then target →
-//      primary; the primary Service follows the label), and when the target has replayed all it
-//      received, pg_promote();
+//      after the containers stopped) and the target has replayed all it received: pg_promote();
 //   6. repoint the other running standbys (primary_conninfo by ALTER SYSTEM, then a reload).
 //
 // Idempotent and crash-safe: every attempt starts from what the cluster says (status.primary, the
@@ -86,6 +85,14 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
         return check();
       }, pollMs, () => ({ waiting: last }));
 
+      // The role label: old → standby first, then target → primary (never two labelled primary). The
+      // primary Service follows it, and so does a member that starts from now on (the old primary's
+      // replacement follows the target, even before the promotion: cascading, then the new timeline).
+      const moveLabels = async () => {
+        await labelPod(kube, namespace, from, { [ROLE_LABEL]: 'standby' });
+        await labelPod(kube, namespace, to, { [ROLE_LABEL]: 'primary' });
+      };
+
       // 1–3: up to the decision (skipped when an earlier attempt made it).
       if (primaryPodName(db) !== to) {
         if (primaryPodName(db) !== from) throw impossible(`switchover ${from} → ${to}: the primary of ${database} is ${primaryPodName(db)} now`);
@@ -104,10 +111,7 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
         db = await readDb();
         failpoint('switchover-decided');
       }
-      const moveLabels = async () => {
-        await labelPod(kube, namespace, from, { [ROLE_LABEL]: 'standby' });
-        await labelPod(kube, namespace, to, { [ROLE_LABEL]: 'primary' });
-      };
+      await moveLabels(); // with the decision, and again: an attempt may have died in between
 
       // 4–5: demote and stop the old primary, then promote.
       let writeStopMs: number | undefined;
@@ -149,7 +153,6 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
         for (const m of members.filter((p) => p !== to && p !== from)) {
           if ((await role(m)) === 'primary') throw impossible(`switchover ${from} → ${to}: ${m} answers as a primary; not promoting ${to} (two primaries)`);
         }
-        await moveLabels();
         if ((await role(to)) === 'standby') {
           // Everything the old primary wrote (up to its shutdown checkpoint) received and replayed.
           await wait(`${to} to replay the old primary's last WAL`, async () => {
@@ -171,7 +174,6 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
       // 6: every running standby follows the new primary. One that does not answer (the old primary
       // starting again) follows the primary Service when it starts; the RestartPod step of the old
       // primary waits for it and checks that it streams.
-      await moveLabels(); // (again: an earlier attempt may have died before or between them)
       const toIp = (await readPod(to))?.status?.podIP ?? '';
       const repointed: string[] = [];
       for (const m of members.filter((p) => p !== to)) {

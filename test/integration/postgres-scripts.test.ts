@@ -379,21 +379,46 @@ describe('Postgres scripts: switchover and rewind (the role is in the data direc
     assert.doesNotMatch(readFileSync(join(p2.pgdata, 'postgresql.auto.conf'), 'utf8'), /primary_conninfo/);
   });
 
-  it('a demoted primary whose timeline diverged is rewound (pg_rewind) and follows the new primary', async () => {
+  it('a demoted primary that starts before the promotion (an operator crashed) comes up as a standby, then follows the promoted one', async () => {
     const pods = suite.pods();
+    const p0 = pods.pod('pg-0', 21);
     const p1 = pods.pod('pg-1', 22);
     const p2 = pods.pod('pg-2', 23);
-    // pg-2 is promoted while pg-1 still takes writes: two histories from one point.
-    assert.deepEqual(await query(p2.target, 'SELECT pg_promote(true, 60) AS ok'), [{ ok: true }]);
-    await query(p1.target, 'INSERT INTO t SELECT generate_series(1000, 1100)');
-    await query(p2.target, 'INSERT INTO t VALUES (2000)');
+    // pg-1 is the primary now (previous test); switch over to pg-0 but start pg-1 before promoting.
+    await query(p1.target, 'CHECKPOINT');
     await demote(p1);
     await pods.stop(p1);
-    await pods.stop(pods.pod('pg-0', 21));
-    await pods.start(p1, p2, v16);
-    await waitStreaming(p2, [p1]);
+    await pods.start(p1, p0, v16); // follows pg-0, still a standby (cascading); waits ~10 s first
     assert.equal(await recovery(p1), true);
-    assert.match(readFileSync(p1.logFile, 'utf8'), /demoted primary: .*(Done!|done)/i);
-    await waitRow(p1, 'SELECT count(*)::int AS n FROM t WHERE id >= 1000', [{ n: 1 }]); // pg-2's history, not pg-1's
+    assert.match(readFileSync(p1.logFile, 'utf8'), /not promoted yet; starting as its standby/);
+    assert.deepEqual(await query(p0.target, 'SELECT pg_promote(true, 60) AS ok'), [{ ok: true }]);
+    const [cur] = await query<{ c: string }>(p2.target, "SELECT current_setting('primary_conninfo') AS c");
+    await query(p2.target, `ALTER SYSTEM SET primary_conninfo = '${(cur?.c ?? '').replace(`hostaddr='${p1.ip}'`, `hostaddr='${p0.ip}'`).replace(/'/g, "''")}'`);
+    await query(p2.target, 'SELECT pg_reload_conf()');
+    await waitStreaming(p0, [p1, p2]);
+    await query(p0.target, 'INSERT INTO t VALUES (102)');
+    await waitRow(p1, 'SELECT count(*)::int AS n FROM t', [{ n: 102 }]);
+    assert.ok(!existsSync(join(p1.pgdata, 'opsflow-demoted')), 'the demotion marker is gone');
+    await pods.stop(p1);
+    await pods.start(p1, p0, v16);
+    await waitStreaming(p0, [p1, p2]);
+  });
+
+  it('a demoted primary whose timeline diverged is rewound (pg_rewind) and follows the new primary', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', 21);
+    const p2 = pods.pod('pg-2', 23);
+    await pods.stop(pods.pod('pg-1', 22));
+    // pg-2 is promoted while pg-0 still takes writes: two histories from one point.
+    assert.deepEqual(await query(p2.target, 'SELECT pg_promote(true, 60) AS ok'), [{ ok: true }]);
+    await query(p0.target, 'INSERT INTO t SELECT generate_series(1000, 1100)');
+    await query(p2.target, 'INSERT INTO t VALUES (2000)');
+    await demote(p0);
+    await pods.stop(p0);
+    await pods.start(p0, p2, v16);
+    await waitStreaming(p2, [p0]);
+    assert.equal(await recovery(p0), true);
+    assert.match(readFileSync(p0.logFile, 'utf8'), /demoted primary: .*(Done!|done)/i);
+    await waitRow(p0, 'SELECT count(*)::int AS n FROM t WHERE id >= 1000', [{ n: 1 }]); // pg-2's history, not pg-0's
   });
 });

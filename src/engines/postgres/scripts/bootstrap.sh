@@ -373,9 +373,10 @@ rewind_demoted() {
   local promoted waited=0
   while :; do
     attempt=$((attempt + 1))
-    # Only once the new primary is promoted does pg_rewind see whether this timeline diverged. The
-    # wait is bounded: an operator that crashed mid-switchover waits for this member to answer as a
-    # standby before it promotes; then the marker stays and the next start rewinds.
+    # Once the new primary is promoted pg_rewind sees whether this timeline diverged. The wait is
+    # bounded: an operator that crashed mid-switchover waits for this member to answer as a standby
+    # before it promotes; then the rewind is from the still-standby target (PostgreSQL 14+ allows
+    # that), which leaves this member a copy of it that follows its promotion.
     promoted="$(psql -d "$PRIMARY_CONNINFO dbname=postgres" -XAtqc 'SELECT NOT pg_is_in_recovery()' 2>/dev/null || true)"
     if [ "$promoted" != t ] && [ "$waited" -lt 20 ]; then
       if [ $((attempt % 10)) -eq 1 ]; then log "demoted primary: waiting for the new primary at $PRIMARY_HOST to be promoted"; fi
@@ -385,11 +386,7 @@ rewind_demoted() {
     fi
     if out="$(pg_rewind --target-pgdata="$PGDATA" --source-server="$PRIMARY_CONNINFO dbname=postgres" 2>&1)"; then
       log "demoted primary: $(printf '%s' "$out" | tail -n 1)"
-      if [ "$promoted" != t ]; then
-        log "demoted primary: the new primary is not promoted yet; starting as a standby, rewound at the next start if needed"
-        touch "$PGDATA/standby.signal"
-        return 0
-      fi
+      [ "$promoted" = t ] || log "demoted primary: the new primary is not promoted yet; starting as its standby"
       break
     fi
     if [ $((attempt % 10)) -eq 1 ]; then log "pg_rewind from the new primary failed (attempt $attempt), retrying: $(printf '%s' "$out" | tail -n 1)"; fi
