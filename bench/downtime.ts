@@ -22,6 +22,7 @@ const GAP_MS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ns = `bench-dt-${Date.now().toString(36)}`;
 const DB = 'pgdt';
+let next = 1; // ids across both runs' writers (the table keeps the first run's rows)
 
 type Obj = { status?: { phase?: string; message?: string; primary?: string; conditions?: Array<{ type: string; message: string }> } };
 const get = async (plural: string, name: string) => (await kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace: ns, name })) as Obj;
@@ -43,7 +44,6 @@ function startWriter(cred: { user: string; password: string }) {
   const acks: Array<{ id: number; at: number }> = [];
   let errors = 0;
   let stopped = false;
-  let next = 1;
   const done = (async () => {
     let client: pg.Client | undefined;
     while (!stopped) {
