@@ -13,7 +13,10 @@
 //     script path and every env value that is a path below a mount rewritten to the local path, the
 //     env resolved like the kubelet does (fieldRef, secretKeyRef, configMapKeyRef, $(VAR)), plus, for
 //     a value naming a Pod's DNS record (<pod>.<service>.<ns>.svc), <NAME>ADDR = that Pod's IP (there
-//     is no cluster DNS here). The binaries of that version play the image (devenv/postgres.ts,
+//     is no cluster DNS here), and for a value naming a Service (<svc>.<ns>.svc) <NAME>ADDR = the IP of
+//     a Pod its selector picks now (a Ready one first; none: no <NAME>ADDR, like a Service without
+//     endpoints); kube-proxy would follow the selector later, this address does not (a container
+//     re-resolves when it starts again). The binaries of that version play the image (devenv/postgres.ts,
 //     postgres-process.ts). Init containers run first, in order, each with its own image's version;
 //   - when a Pod named that way comes back with another IP (recreated on another node), restarts
 //     the containers that were given the old one: with DNS they would just reconnect;
@@ -221,6 +224,7 @@ export function postgresImageVersion(image: string): string | undefined {
 
 const DNS_LABEL = '[a-z0-9](?:[-a-z0-9]*[a-z0-9])?';
 const POD_DNS_NAME = new RegExp(`^(${DNS_LABEL})\\.(${DNS_LABEL})\\.(${DNS_LABEL})\\.svc(?:\\.cluster\\.local)?\\.?$`);
+const SERVICE_DNS_NAME = new RegExp(`^(${DNS_LABEL})\\.(${DNS_LABEL})\\.svc(?:\\.cluster\\.local)?\\.?$`);
 
 /** Expands $(VAR) references like the kubelet ($$ escapes). */
 function expandVars(value: string, env: Record<string, string>): string {
@@ -962,7 +966,31 @@ class ContainerRunner {
     const env = await this.resolveEnv();
     for (const k of Object.keys(env)) env[k] = rewrite(env[k] ?? '');
     const peers = this.resolvePeers(env);
-    return { env: { ...env, ...Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, p.ip])) }, peers };
+    const services = await this.resolveServices(env);
+    return { env: { ...env, ...services, ...Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, p.ip])) }, peers };
+  }
+
+  /** For every value naming a Service (<svc>.<ns>.svc): <NAME>ADDR = a Pod IP its selector picks now (Ready first). */
+  private async resolveServices(env: Record<string, string>): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) {
+      const m = SERVICE_DNS_NAME.exec(v);
+      if (!m?.[1] || !m[2] || `${k}ADDR` in env) continue;
+      const svc = await this.w.rt.kube.core.readNamespacedService({ name: m[1], namespace: m[2] }).catch((e: unknown) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      const selector = svc?.spec?.selector;
+      if (!selector || !Object.keys(selector).length) continue;
+      const ip = (p: V1Pod) => (p.metadata?.uid === this.w.pod.metadata?.uid ? this.w.ip : p.status?.podIP);
+      const picked = this.w.rt.allPods().filter((p) => p.metadata?.namespace === m[2] && !p.metadata?.deletionTimestamp && ip(p)
+        && Object.entries(selector).every(([lk, lv]) => p.metadata?.labels?.[lk] === lv));
+      const ready = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      const pod = picked.find(ready) ?? picked[0];
+      const addr = pod && ip(pod);
+      if (addr) out[`${k}ADDR`] = addr;
+    }
+    return out;
   }
 
   private async resolveMounts(): Promise<Mount[]> {

@@ -5,6 +5,7 @@ import { databaseActivities } from './database.ts';
 import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
 import { postgresConfigActivities } from './postgres-config.ts';
+import { postgresSwitchoverActivities } from './postgres-switchover.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
 import { postgresUpgradeActivities } from './postgres-upgrade.ts';
 import { proxysqlConfigActivities } from './proxysql-config.ts';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...podActivities(deps),
     ...postgresSyncActivities(deps),
     ...postgresUpgradeActivities(deps),
+    ...postgresSwitchoverActivities(deps),
     ...postgresConfigActivities(deps),
     ...singlestoreValidateActivities(deps),
     ...singlestoreHealthActivities(deps),

@@ -1,10 +1,11 @@
 // StatefulSet and Pod activities: change the Pod template, and roll one Pod (idempotent).
 import { ApplicationFailure } from '@temporalio/activity';
 import type { V1Container, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
-import { serverSideApply } from '../k8s/apply.ts';
+import { mergePatch, serverSideApply } from '../k8s/apply.ts';
 import { recordApplied } from '../k8s/applied-state.ts';
 import type { DbRef } from './database.ts';
-import { isNotFound } from '../k8s/client.ts';
+import { isNotFound, type Kube } from '../k8s/client.ts';
+import { ROLE_LABEL } from '../engines/common.ts';
 import type { ActivityDeps } from './deps.ts';
 import { heartbeat, pollUntil } from './heartbeat.ts';
 
@@ -48,6 +49,13 @@ function crashReason(pod: V1Pod): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Merge-patches labels onto a Pod (a Pod gone meanwhile is left alone). */
+export async function labelPod(kube: Kube, namespace: string, name: string, labels: Record<string, string>): Promise<void> {
+  await mergePatch<V1Pod>(kube, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels } }).catch((e: unknown) => {
+    if (!isNotFound(e)) throw e;
+  });
 }
 
 export function podActivities({ kube, pollMs = 200 }: ActivityDeps) {
@@ -125,9 +133,13 @@ export function podActivities({ kube, pollMs = 200 }: ActivityDeps) {
         oldUid = pod.metadata?.uid;
       }
       heartbeat({ pod: podName, oldUid });
+      // The role label (set by the provisioner, which is paused now) goes with the member to its
+      // replacement at once, so a Service selecting it (Postgres' primary) keeps its endpoint.
+      const role = pod?.metadata?.labels?.[ROLE_LABEL];
       const ready = await pollUntil(async () => {
         const p = await readPod();
         if (!p || p.metadata?.deletionTimestamp || p.metadata?.uid === oldUid || !done(p)) return undefined;
+        if (role && p.metadata?.labels?.[ROLE_LABEL] === undefined) await labelPod(kube, namespace, podName, { [ROLE_LABEL]: role });
         const crash = crashReason(p);
         if (crash) throw ApplicationFailure.nonRetryable(`Pod ${podName} does not start: ${crash}`, 'PodCrashLooping');
         return isReady(p) ? p : undefined;

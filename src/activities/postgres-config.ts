@@ -2,6 +2,8 @@
 // catalog (pg_settings) before anything changes, persist it (a content-named Secret the database's
 // spec.configSecret points to, and the rendered config Secret the Pods mount), and apply it: a
 // reload on every member, checked by reading every parameter back.
+import { primaryUpdateProblem } from './validate.ts';
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/common.ts';
@@ -44,6 +46,8 @@ export interface ReconfigurePlan {
   expected: Record<string, string>;
   /** The primary restarts first (a standby limit is lowered); standbys then need a fresh restartpoint. */
   primaryFirst: boolean;
+  /** The primary when planned (absent in plans of runs started before it was recorded: the last Pod). */
+  primary?: string;
   pods: string[];
   uids: Record<string, string>;
 }
@@ -99,6 +103,8 @@ export function postgresConfigActivities(deps: ActivityDeps) {
       }
       const planned = planUserConfig(spec, sources);
       if (!planned.ok) return { outcome: 'Failed', reason: planned.problems.join('; ') };
+      const refused = primaryUpdateProblem(db, input);
+      if (refused) return { outcome: 'Failed', reason: refused };
 
       const primary = primaryPodName(db);
       let catalog: Map<string, SettingRow>;
@@ -147,7 +153,7 @@ export function postgresConfigActivities(deps: ActivityDeps) {
       return {
         outcome: 'Proceed',
         plan: {
-          database: dbName, statefulSet: dbName, action, pending, primaryFirst: lowered.length > 0,
+          database: dbName, statefulSet: dbName, action, pending, primaryFirst: lowered.length > 0, primary,
           reason: lowered.length ? `${reason}; the primary first, since ${lowered.join(', ')} decrease(s)` : reason, userConf, expected, pods, uids,
           changed: changed.map((name) => ({ name, from: before[name], to: after[name] })),
           userSecret: empty ? null : userConfigSecretName(dbName, userConf),

@@ -1,7 +1,7 @@
 // Validation before anything changes: the database, the catalog entries, the constraints. Reads only.
 import { appliedVersion } from '../engines/declarative.ts';
 import { PostgresSchema, type Postgres } from '../api/databases.ts';
-import { rolloutOrder } from '../engines/postgres/plan.ts';
+import { planPrimaryUpdate, rolloutOrder } from '../engines/postgres/plan.ts';
 import { podNames, primaryPodName } from '../engines/postgres/render.ts';
 import { isNotFound } from '../k8s/client.ts';
 import { getCustom } from '../k8s/resources.ts';
@@ -37,6 +37,12 @@ export interface RestartPlan {
 
 export type RestartValidation = { outcome: 'Proceed'; plan: RestartPlan } | { outcome: 'Failed'; reason: string };
 
+/** spec.preferredPrimary must name a member; the problem (naming the field), or undefined. */
+export function primaryUpdateProblem(db: Postgres, input: OpsInput): string | undefined {
+  const p = planPrimaryUpdate(podNames(db), primaryPodName(db), input.spec.primaryUpdateMethod, input.spec.preferredPrimary);
+  return 'problem' in p ? p.problem : undefined;
+}
+
 export function validateActivities({ kube }: ActivityDeps) {
   /** The database the request names, or the reason it cannot be used. */
   async function readPostgres(input: OpsInput): Promise<Postgres | string> {
@@ -55,6 +61,8 @@ export function validateActivities({ kube }: ActivityDeps) {
       const dbName = input.spec.databaseRef?.name ?? '';
       const db = await readPostgres(input);
       if (typeof db === 'string') return { outcome: 'Failed', reason: db };
+      const refused = primaryUpdateProblem(db, input);
+      if (refused) return { outcome: 'Failed', reason: refused };
       const primary = primaryPodName(db);
       const pods = rolloutOrder(podNames(db), primary, false);
       const uids: Record<string, string> = {};
@@ -74,6 +82,8 @@ export function validateActivities({ kube }: ActivityDeps) {
       const dbName = input.spec.databaseRef?.name ?? '';
       const db = await readPostgres(input);
       if (typeof db === 'string') return { outcome: 'Failed', reason: db };
+      const refused = primaryUpdateProblem(db, input);
+      if (refused) return { outcome: 'Failed', reason: refused };
       const verdict = await judgeCatalogUpdate(kube, 'PostgresVersion', appliedVersion(db), input.spec.updateVersion?.targetVersion);
       if (verdict.outcome !== 'Proceed') return verdict;
       const { current, next } = verdict;

@@ -72,6 +72,7 @@ export type AppliedState = z.infer<typeof AppliedStateSchema>;
 export const DatabaseStatusSchema = z.object({
   phase: DatabasePhaseSchema.optional(),
   applied: AppliedStateSchema.optional(),
+  primary: z.string().optional().meta({ description: 'Postgres: the Pod that runs the primary (moved by a switchover); absent means <name>-0' }),
   observedGeneration: z.number().int().optional(),
   conditions: z.array(ConditionSchema).optional(),
 });

@@ -63,9 +63,18 @@ const opsKind = <K extends string, S extends z.ZodType>(kind: K, spec: S) => z.o
   status: OpsRequestStatusSchema.optional(),
 });
 
+/** How a Postgres rolling restart (minor update, Restart, Reconfigure with restart) updates the primary. */
+export const PrimaryUpdateMethodSchema = z.enum(['Switchover', 'Restart']);
+
 export const PostgresOpsRequestSpecSchema = z.object({
   ...commonSpec,
   databaseRef: LocalObjectReferenceSchema,
+  primaryUpdateMethod: PrimaryUpdateMethodSchema.default('Switchover').meta({
+    description: 'Switchover (default): roll the standbys, switch the primary role to an updated in-sync standby, then restart the old primary as a standby. Restart: restart the primary in place, last (writes stop for its whole restart). A major UpdateVersion always upgrades the primary first.',
+  }),
+  preferredPrimary: z.string().min(1).optional().meta({
+    description: 'The Pod to switch over to (default: the lowest-ordinal standby); naming the current primary keeps it primary (restarted in place)',
+  }),
   configuration: ConfigurationSpecSchema.optional(),
 }).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
 export const PostgresOpsRequestSchema = opsKind('PostgresOpsRequest', PostgresOpsRequestSpecSchema);

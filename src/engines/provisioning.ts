@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { PostgresVersionSchema, ProxySQLVersionSchema, SingleStoreVersionSchema } from '../api/catalog.ts';
 import { PostgresSchema, ProxySQLSchema, SingleStoreSchema, type Database, type Postgres, type ProxySQL, type SingleStore } from '../api/databases.ts';
 import type { Rendered } from './common.ts';
-import { desiredParams, renderPostgres } from './postgres/render.ts';
+import { desiredParams, primaryPodName, renderPostgres } from './postgres/render.ts';
 import { customConfigRef, renderSingleStore, statefulSetName } from './singlestore/render.ts';
 import { renderProxySQL } from './proxysql/render.ts';
 
@@ -31,7 +31,6 @@ export interface Provisioning {
   podRole(db: Database, podName: string): string;
 }
 
-const ordinal = (podName: string) => Number(/-(\d+)$/.exec(podName)?.[1] ?? -1);
 
 export const provisionings: Provisioning[] = [
   {
@@ -39,7 +38,8 @@ export const provisionings: Provisioning[] = [
     username: 'postgres',
     render: (db, v, input) => renderPostgres(db as Postgres, v, desiredParams(input.userConfig, (db as Postgres).spec.configSecret?.name), input.scripts),
     statefulSets: (db) => [db.metadata.name ?? ''],
-    podRole: (_db, pod) => (ordinal(pod) === 0 ? 'primary' : 'standby'),
+    // The primary is data (status.primary, moved by a switchover), <name>-0 until one happened.
+    podRole: (db, pod) => (pod === primaryPodName(db as Postgres) ? 'primary' : 'standby'),
   },
   {
     kind: 'SingleStore', versionKind: 'SingleStoreVersion', schema: SingleStoreSchema as z.ZodType<Database>, versionSchema: SingleStoreVersionSchema as unknown as typeof PostgresVersionSchema,

@@ -56,10 +56,12 @@ export function nextDatabaseStatus(
   at: string,
 ): DatabaseStatus {
   const s = baseDatabaseStatus(prev, generation, observed, at);
+  // Written by others (status.applied: the declarative path; status.primary: a switchover): kept.
   const applied = prev?.applied ? { applied: prev.applied } : {};
+  const primary = prev?.primary ? { primary: prev.primary } : {};
   let conditions = observed.updatePending ? setCondition(s.conditions, observed.updatePending, at) : s.conditions;
   if (observed.storage && conditions) conditions = setCondition(conditions, observed.storage, at);
-  return { ...s, ...applied, ...(conditions ? { conditions } : {}) };
+  return { ...s, ...applied, ...primary, ...(conditions ? { conditions } : {}) };
 }
 
 function baseDatabaseStatus(

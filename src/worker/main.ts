@@ -30,8 +30,11 @@ const worker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  workflowsPath,
-  interceptors: workflowInterceptors,
+  // OPSFLOW_WORKFLOW_BUNDLE: a bundle prebuilt with bundleWorkflowCode (workflows + interceptors), so
+  // a (re)started worker skips bundling; crash tests restart workers many times.
+  ...(process.env.OPSFLOW_WORKFLOW_BUNDLE
+    ? { workflowBundle: { codePath: process.env.OPSFLOW_WORKFLOW_BUNDLE } }
+    : { workflowsPath, interceptors: workflowInterceptors }),
   activities: createActivities({ kube: makeKube(), log: withActivityContext(log), config, runs: runLookup(client) }),
 });
 log.info('worker started', { ...describeConnection(config.temporal), taskQueue: config.temporal.taskQueue, metrics: `http://${config.metrics.address}/metrics` });

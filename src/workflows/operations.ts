@@ -2,9 +2,10 @@
 // reads, its steps and the Pods it touches. The workflow (runOperation), `opsflow plan` and the
 // progress display all use these, so a dry run shows exactly what the run will declare.
 import type { Activities } from '../activities/index.ts';
+import type { OpsInput } from './shared.ts';
 import {
   postgresReconfigureSteps, postgresRestartSteps, postgresUpdateVersionSteps, proxysqlReconfigureSteps,
-  proxysqlUpdateVersionSteps, singlestoreReconfigureSteps, singlestoreUpdateVersionSteps,
+  proxysqlUpdateVersionSteps, singlestoreReconfigureSteps, singlestoreUpdateVersionSteps, withSwitchover,
 } from './plans.ts';
 
 type ValidateName = { [K in keyof Activities]: K extends `validate${string}` ? K : never }[keyof Activities];
@@ -15,8 +16,8 @@ export interface OperationView<P> {
   validate: ValidateName;
   /** The Validate step's message (and the dry run's summary). */
   describe: (plan: P) => string;
-  /** The steps from WaitForTurn on. */
-  steps: (plan: P) => string[];
+  /** The steps from WaitForTurn on (the spec says e.g. how the primary is updated). */
+  steps: (plan: P, spec: OpsInput['spec']) => string[];
   /** The Pods it restarts, in order (empty when it restarts none). */
   pods: (plan: P) => string[];
   primary?: (plan: P) => string | undefined;
@@ -28,19 +29,21 @@ const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
 export const operationViews = {
   postgresUpdateVersion: view('validatePostgresUpdateVersion', {
     describe: (p) => `${p.currentVersion} → ${p.targetVersion}${p.major ? ' (major)' : ''}`,
-    steps: postgresUpdateVersionSteps,
+    steps: (p, spec) => withSwitchover(postgresUpdateVersionSteps(p), spec, p),
     pods: (p) => p.pods,
     primary: (p) => p.primary,
   }),
   postgresRestart: view('validatePostgresRestart', {
     describe: (p) => `restart ${p.pods.join(', ')}`,
-    steps: postgresRestartSteps,
+    steps: (p, spec) => withSwitchover(postgresRestartSteps(p), spec, p),
     pods: (p) => p.pods,
     primary: (p) => p.primary,
   }),
   postgresReconfigure: view('validatePostgresReconfigure', {
     describe: (p) => `${p.changed.length ? p.changed.map((c) => `${c.name}: ${c.from ?? '(default)'} → ${c.to ?? '(default)'}`).join(', ') : 'no parameter changes'}; ${p.action === 'Restart' ? 'rolling restart' : 'reload'} (${p.reason})`,
-    steps: postgresReconfigureSteps,
+    steps: (p, spec) => (p.action === 'Restart' && !p.primaryFirst
+      ? withSwitchover(postgresReconfigureSteps(p), spec, { pods: p.pods, primary: p.primary ?? p.pods[p.pods.length - 1] ?? '' })
+      : postgresReconfigureSteps(p)),
     pods: (p) => (p.action === 'Restart' ? p.pods : []),
   }),
   singlestoreUpdateVersion: view('validateSingleStoreUpdateVersion', {

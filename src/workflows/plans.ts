@@ -5,9 +5,19 @@ import type { ReconfigurePlan } from '../activities/postgres-config.ts';
 import type { ProxySQLReconfigurePlan, ProxySQLUpdatePlan } from '../activities/proxysql-validate.ts';
 import type { SdbReconfigurePlan, SdbRoleReconfigure, SdbUpdatePlan } from '../activities/singlestore-validate.ts';
 import type { RestartPlan, UpdatePlan } from '../activities/validate.ts';
+import { planPrimaryUpdate } from '../engines/postgres/plan.ts';
 import type { OpsInput } from './shared.ts';
 
 const restartPods = (pods: string[]) => pods.map((p) => `RestartPod-${p}`);
+
+/** The Switchover step before the old primary's RestartPod, when the rolling uses one (not for a major upgrade). */
+export function withSwitchover(steps: string[], spec: OpsInput['spec'], plan: { primary: string; pods: string[]; major?: boolean }): string[] {
+  if (plan.major) return steps;
+  const u = planPrimaryUpdate(plan.pods, plan.primary, spec.primaryUpdateMethod, spec.preferredPrimary);
+  if (!('method' in u) || u.method !== 'Switchover') return steps;
+  const i = steps.indexOf(`RestartPod-${plan.primary}`);
+  return i < 0 ? steps : [...steps.slice(0, i), 'Switchover', ...steps.slice(i)];
+}
 
 export function postgresUpdateVersionSteps(plan: UpdatePlan): string[] {
   const rolls = restartPods(plan.pods);

@@ -4,7 +4,7 @@
 // the safe order when a changed parameter needs it (or restart: true), else reload → read every
 // parameter back on every member → resume.
 import type { ReconfigurePlan } from '../activities/postgres-config.ts';
-import { rollPostgresPod } from './postgres-steps.ts';
+import { rollPostgresMembers, rollPostgresPod } from './postgres-steps.ts';
 import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
@@ -18,11 +18,15 @@ export function postgresReconfigure(input: OpsInput): Promise<OpsResult> {
       const { t, short, long, dbRef } = ops;
       const restart = plan.action === 'Restart';
       await t.step('UpdateConfig', () => short.writePostgresConfig(input.namespace, dbRef.name, plan.userConf, plan.userSecret));
-      if (restart) {
+      if (restart && plan.primaryFirst) {
+        // A lowered standby limit: the primary restarts first (no switchover), then a checkpoint.
         for (const [i, pod] of plan.pods.entries()) {
-          if (plan.primaryFirst && i === 1) await t.step('Checkpoint', () => long.checkpointForStandbys(input.namespace, dbRef.name));
+          if (i === 1) await t.step('Checkpoint', () => long.checkpointForStandbys(input.namespace, dbRef.name));
           await rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
         }
+      } else if (restart) {
+        // Standbys, then a switchover (or the primary's restart), see rollPostgresMembers.
+        await rollPostgresMembers(ops, { ...plan, primary: plan.primary ?? plan.pods[plan.pods.length - 1] ?? '' });
       }
       // Reload (and after a restart, a check): every parameter read back on every member.
       await t.step(restart ? 'CheckSettings' : 'ReloadConfig', () => long.applyPostgresSettings(input.namespace, dbRef.name, plan.pods, plan.expected));

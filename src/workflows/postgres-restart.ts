@@ -1,9 +1,9 @@
-// Postgres Restart: a rolling restart in the safe order (standbys first, the primary last) with the
-// same per-Pod checks as an update: pause → restart each Pod (UID-tracked, so a retry never
-// restarts a Pod twice) → sync check → resume.
+// Postgres Restart: a rolling restart in the safe order (standbys first, then a switchover or the
+// primary's restart) with the same per-Pod checks as an update: pause → restart each Pod
+// (UID-tracked, so a retry never restarts a Pod twice) → sync check → resume.
 import type { RestartPlan } from '../activities/validate.ts';
-import { rollPostgresPod } from './postgres-steps.ts';
 import { operationViews } from './operations.ts';
+import { rollPostgresMembers } from './postgres-steps.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 
@@ -12,9 +12,7 @@ export function postgresRestart(input: OpsInput): Promise<OpsResult> {
     database: 'Postgres',
     view: operationViews.postgresRestart,
     progressing: (plan) => `restarting ${plan.database}`,
-    body: async (ops, plan) => {
-      for (const pod of plan.pods) await rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids[pod] });
-    },
+    body: (ops, plan) => rollPostgresMembers(ops, plan),
     success: (plan) => `${plan.database} restarted, ${plan.pods.length} Pod(s)`,
   });
 }

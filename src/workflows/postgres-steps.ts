@@ -1,9 +1,55 @@
-// The Postgres flavour of the shared ops steps: rolling one Pod with the streaming-replication sync
-// check after it.
+// The Postgres flavour of the shared ops steps: the context for a Postgres database, rolling one
+// Pod with the streaming-replication sync check after it, and rolling every member the way the
+// primary should be updated (standbys → Switchover → the old primary rejoins as a standby).
+import { patched, proxyActivities } from '@temporalio/workflow';
+import { stepTimeoutMs } from '../api/duration.ts';
+import type { Activities } from '../activities/index.ts';
+import { planPrimaryUpdate } from '../engines/postgres/plan.ts';
 import { rollPodStep, type OpsContext } from './ops-steps.ts';
 
+export type PostgresOps = OpsContext;
+
 /** One RestartPod-<pod> step: roll the Pod, then the sync check (of the standbys given, or all). */
-export async function rollPostgresPod(ops: OpsContext, statefulSet: string, pod: string, opts: { restartUid?: string; standbys?: string[] } = {}): Promise<void> {
+export async function rollPostgresPod(ops: PostgresOps, statefulSet: string, pod: string, opts: { restartUid?: string; standbys?: string[] } = {}): Promise<void> {
   const { long, input, dbRef } = ops;
   await rollPodStep(ops, statefulSet, pod, () => long.checkPostgresSync(input.namespace, dbRef.name, undefined, opts.standbys), opts.restartUid);
+}
+
+export interface MembersPlan {
+  statefulSet: string;
+  primary: string;
+  /** Standbys first, the primary last (rolloutOrder, minor). */
+  pods: string[];
+  /** Restart mode: the UID of each Pod when planned; absent: onto the update revision. */
+  uids?: Record<string, string>;
+}
+
+/**
+ * Rolls every member of a Postgres, the primary last: with spec.primaryUpdateMethod Switchover (the
+ * default) the standbys roll, then a Switchover step moves the primary role to an updated in-sync
+ * standby (its stop of the old primary is that Pod's restart), then RestartPod of the old primary
+ * waits for it to rejoin as a standby and runs the sync check. Runs started before the patch, or
+ * with Restart, restart the primary in place.
+ */
+export async function rollPostgresMembers(ops: PostgresOps, plan: MembersPlan): Promise<void> {
+  const { t, input, dbRef } = ops;
+  const update = patched('switchover-rolling')
+    ? planPrimaryUpdate(plan.pods, plan.primary, input.spec.primaryUpdateMethod, input.spec.preferredPrimary)
+    : undefined;
+  const roll = (pod: string) => rollPostgresPod(ops, plan.statefulSet, pod, { restartUid: plan.uids?.[pod] });
+  if (!update || !('method' in update) || update.method === 'Restart') {
+    for (const pod of plan.pods) await roll(pod);
+    return;
+  }
+  const target = update.target;
+  t.planBefore('Switchover', `RestartPod-${plan.primary}`);
+  for (const pod of plan.pods.filter((p) => p !== plan.primary)) await roll(pod);
+  // A short heartbeat timeout: a worker that dies mid-switchover is replaced within seconds, while
+  // writes are stopped.
+  // More attempts than other steps: giving up halfway would leave the database without a primary.
+  const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: Math.max((input.spec.maxRetries ?? 5) + 1, 20) };
+  const switchover = proxyActivities<Activities>({ startToCloseTimeout: stepTimeoutMs(input.spec.timeout), heartbeatTimeout: '10s', retry });
+  await t.step('Switchover', () => switchover.switchoverPostgres(input.namespace, dbRef.name, plan.primary, target), (r) =>
+    `${target} is the primary${r.writeStopMs !== undefined ? ` (writes stopped for ${(r.writeStopMs / 1000).toFixed(2)} s)` : ''}; ${plan.primary} rejoins as a standby${r.repointed.length ? `; repointed ${r.repointed.join(', ')}` : ''}`);
+  await roll(plan.primary);
 }

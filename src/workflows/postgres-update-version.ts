@@ -8,7 +8,7 @@ import type { UpdatePlan } from '../activities/validate.ts';
 import { majorOf } from '../api/semver.ts';
 import { decideRollback } from '../engines/postgres/upgrade-state.ts';
 import type { OpsContext } from './ops-steps.ts';
-import { rollPostgresPod } from './postgres-steps.ts';
+import { rollPostgresMembers, rollPostgresPod } from './postgres-steps.ts';
 import { copyOldBinariesInitContainer } from '../engines/postgres/container.ts';
 import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
@@ -28,7 +28,9 @@ export function postgresUpdateVersion(input: OpsInput): Promise<OpsResult> {
         applied: { database: dbRef, version: plan.targetVersion },
       }), (rev) => `image ${plan.targetImage}, revision ${rev}`);
       const rolled: string[] = [];
-      for (const pod of plan.pods) {
+      // Minor: standbys, then a switchover (or the primary's restart), see rollPostgresMembers.
+      if (!plan.major) await rollPostgresMembers(ops, plan);
+      else for (const pod of plan.pods) {
         rolled.push(pod);
         // Minor: every standby must stream before the next Pod. Major: the standbys not yet rolled
         // still run the old major and cannot stream, so only the rolled ones are checked.

@@ -47,7 +47,7 @@ export async function runOperation<P>(input: OpsInput, op: Operation<P>): Promis
     await t.setPhase('Pending', 'validating the request');
     let verdict = await judge(ops, op, 'Validate');
     if (verdict.outcome !== 'Proceed') return await ops.finish(verdict.outcome, verdict.reason);
-    t.plan(op.view.steps(verdict.plan));
+    t.plan(op.view.steps(verdict.plan, input.spec));
 
     const refused = await admit(ops);
     if (refused) return refused;
@@ -57,7 +57,7 @@ export async function runOperation<P>(input: OpsInput, op: Operation<P>): Promis
       t.planNext('Revalidate');
       verdict = await judge(ops, op, 'Revalidate');
       if (verdict.outcome !== 'Proceed') return await ops.finish(verdict.outcome, `${verdict.reason} (judged again once it was this request's turn; nothing was changed)`);
-      t.replan(op.view.steps(verdict.plan));
+      t.replan(op.view.steps(verdict.plan, input.spec));
     }
     const plan = verdict.plan;
     if (op.beforePause) {

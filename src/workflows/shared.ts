@@ -39,6 +39,10 @@ export interface OpsInput {
     /** Required: the run waits (phase WaitingForApproval) for the approve signal before its first change. */
     approval?: 'Required' | 'Automatic';
     updateVersion?: { targetVersion: string };
+    /** PostgresOpsRequest: how the primary is updated in a rolling restart (default Switchover). */
+    primaryUpdateMethod?: 'Switchover' | 'Restart';
+    /** PostgresOpsRequest: the member to switch over to. */
+    preferredPrimary?: string;
     configuration?: unknown;
   };
 }

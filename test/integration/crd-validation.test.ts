@@ -24,6 +24,7 @@ const cases: Array<{ name: string; obj: Obj; field: RegExp }> = [
   { name: 'Restart carrying an updateVersion', obj: pgops({ type: 'Restart', databaseRef: { name: 'pg' }, updateVersion: { targetVersion: '16.15' } }), field: /spec\.updateVersion/ },
   { name: 'an OpsRequest with a bad timeout', obj: pgops({ type: 'Restart', databaseRef: { name: 'pg' }, timeout: 'soon' }), field: /spec\.timeout/ },
   { name: 'an OpsRequest with apply: Sometimes', obj: pgops({ type: 'Restart', databaseRef: { name: 'pg' }, apply: 'Sometimes' }), field: /spec\.apply/ },
+  { name: 'an OpsRequest with primaryUpdateMethod: Sometimes', obj: pgops({ type: 'Restart', databaseRef: { name: 'pg' }, primaryUpdateMethod: 'Sometimes' }), field: /spec\.primaryUpdateMethod/ },
   { name: 'Reconfigure with restart: maybe', obj: pgops({ type: 'Reconfigure', databaseRef: { name: 'pg' }, configuration: { restart: 'maybe' } }), field: /spec\.configuration\.restart/ },
   { name: 'SingleStoreOpsRequest Reconfigure with no topology', obj: { kind: 'SingleStoreOpsRequest', metadata: { name: 'bad' }, spec: { type: 'Reconfigure', databaseRef: { name: 's' }, configuration: {} } }, field: /spec\.configuration/ },
   { name: 'ProxySQLOpsRequest without proxyRef', obj: { kind: 'ProxySQLOpsRequest', metadata: { name: 'bad' }, spec: { type: 'Restart' } }, field: /spec\.proxyRef/ },

@@ -76,7 +76,7 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['update', 'postgresopsrequests.opsflow.dev', '--subresource=status', '-n', '$NS'],
     ['get', 'postgresversions.opsflow.dev'],
     ['get', 'statefulsets.apps', '-n', '$NS'], ['patch', 'statefulsets.apps', '-n', '$NS'],
-    ['get', 'pods', '-n', '$NS'], ['delete', 'pods', '-n', '$NS'], ['list', 'pods', '-n', '$NS'], ['get', 'services', '-n', '$NS'],
+    ['get', 'pods', '-n', '$NS'], ['delete', 'pods', '-n', '$NS'], ['list', 'pods', '-n', '$NS'], ['patch', 'pods', '-n', '$NS'], ['get', 'services', '-n', '$NS'],
     ['create', 'events.events.k8s.io', '-n', '$NS'],
     ['get', 'secrets', '-n', '$NS'], ['create', 'secrets', '-n', '$NS'], ['patch', 'secrets', '-n', '$NS'],
   ]));

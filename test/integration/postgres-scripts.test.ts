@@ -156,7 +156,13 @@ describe('Postgres scripts: replication (bootstrap.sh, real processes)', functio
       if (p.child?.pid) {
         const cmdline = readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8');
         assert.ok(!cmdline.includes(password), `${p.name}'s command line holds the password`);
-        if (p.name !== 'pg-0') assert.ok(cmdline.includes(`primary_conninfo=host='pg-0.pg-pods.test.svc' hostaddr='${primary.ip}' port='5432' user='postgres'`), cmdline);
+        // primary_conninfo is in conf.d (reloadable, so a switchover can repoint), naming the passfile.
+        if (p.name !== 'pg-0') {
+          assert.ok(!cmdline.includes('primary_conninfo'), cmdline);
+          const conf = readFileSync(join(p.pgdata, 'conf.d', '10-opsflow-standby.conf'), 'utf8');
+          assert.ok(conf.includes(`primary_conninfo = 'host=''pg-0.pg-pods.test.svc'' hostaddr=''${primary.ip}'' port=''5432'' user=''postgres'' passfile=`), conf);
+          assert.ok(!conf.includes(password), `${p.name}'s conf.d holds the password`);
+        }
       }
     }
   });
@@ -353,5 +359,98 @@ describe("Postgres scripts: copy-old-binaries.sh with the official image's (Debi
     const [info] = await query<{ version: string; n: number }>(p0.target, "SELECT current_setting('server_version') AS version, (SELECT count(*)::int FROM t) AS n");
     assert.deepEqual(info, { version: v16, n: 500 });
     assert.match(readFileSync(p0.logFile, 'utf8'), /upgraded to PostgreSQL 16\.\d+/);
+  });
+});
+
+describe('Postgres scripts: switchover and rewind (the role is in the data directory)', function () {
+  this.timeout(300_000);
+  const suite = suiteSetup('switchover');
+  // What the switchover activity does to the old primary before stopping it (COPY … TO as the server).
+  const demote = (p: Pod) => query(p.target, `DO $$ BEGIN
+    EXECUTE format('COPY (SELECT 1 WHERE false) TO %L', current_setting('data_directory') || '/standby.signal');
+    EXECUTE format('COPY (SELECT 1 WHERE false) TO %L', current_setting('data_directory') || '/opsflow-demoted');
+  END $$`);
+  const recovery = async (p: Pod) => (await query<{ r: boolean }>(p.target, 'SELECT pg_is_in_recovery() AS r'))[0]?.r;
+
+  it('a clean switchover: the old primary restarts as a standby of the promoted one; a repointed standby follows with a reload', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', 21);
+    const p1 = pods.pod('pg-1', 22);
+    const p2 = pods.pod('pg-2', 23);
+    await pods.start(p0, p0, v16);
+    await pods.start(p1, p0, v16);
+    await pods.start(p2, p0, v16);
+    await waitStreaming(p0, [p1, p2]);
+    await query(p0.target, 'CREATE TABLE t (id int PRIMARY KEY)');
+    await query(p0.target, 'INSERT INTO t SELECT generate_series(1, 100)');
+
+    await query(p0.target, 'CHECKPOINT');
+    await demote(p0);
+    await pods.stop(p0); // fast shutdown: ends once the standbys flushed its shutdown checkpoint
+    assert.deepEqual(await query(p1.target, 'SELECT pg_promote(true, 60) AS ok'), [{ ok: true }]);
+    // Repoint pg-2 (still pointing at pg-0's address) without a restart.
+    const [cur] = await query<{ c: string }>(p2.target, "SELECT current_setting('primary_conninfo') AS c");
+    const next = (cur?.c ?? '').replace(`hostaddr='${p0.ip}'`, `hostaddr='${p1.ip}'`);
+    assert.notEqual(next, cur?.c);
+    await query(p2.target, `ALTER SYSTEM SET primary_conninfo = '${next.replace(/'/g, "''")}'`);
+    await query(p2.target, 'SELECT pg_reload_conf()');
+    await pods.start(p0, p1, v16); // the old primary, now following pg-1 (the primary Service moved)
+    await waitStreaming(p1, [p0, p2]);
+    assert.equal(await recovery(p0), true, 'the old primary is a standby');
+    assert.equal(await recovery(p1), false);
+    assert.match(readFileSync(p0.logFile, 'utf8'), /role from the data directory: standby/);
+    assert.match(readFileSync(p0.logFile, 'utf8'), /demoted primary: .*no rewind required/);
+    assert.ok(!existsSync(join(p0.pgdata, 'opsflow-demoted')), 'the demotion marker is gone');
+    await query(p1.target, 'INSERT INTO t VALUES (101)');
+    await waitRow(p0, 'SELECT count(*)::int AS n FROM t', [{ n: 101 }]);
+    await waitRow(p2, 'SELECT count(*)::int AS n FROM t', [{ n: 101 }]);
+    // A standby restarted later drops the ALTER SYSTEM value and follows PRIMARY_HOST again.
+    await pods.stop(p2);
+    await pods.start(p2, p1, v16);
+    await waitStreaming(p1, [p0, p2]);
+    assert.doesNotMatch(readFileSync(join(p2.pgdata, 'postgresql.auto.conf'), 'utf8'), /primary_conninfo/);
+  });
+
+  it('a demoted primary that starts before the promotion (an operator crashed) comes up as a standby, then follows the promoted one', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', 21);
+    const p1 = pods.pod('pg-1', 22);
+    const p2 = pods.pod('pg-2', 23);
+    // pg-1 is the primary now (previous test); switch over to pg-0 but start pg-1 before promoting.
+    await query(p1.target, 'CHECKPOINT');
+    await demote(p1);
+    await pods.stop(p1);
+    await pods.start(p1, p0, v16); // follows pg-0, still a standby (cascading); waits ~10 s first
+    assert.equal(await recovery(p1), true);
+    assert.match(readFileSync(p1.logFile, 'utf8'), /not promoted yet; starting as its standby/);
+    assert.deepEqual(await query(p0.target, 'SELECT pg_promote(true, 60) AS ok'), [{ ok: true }]);
+    const [cur] = await query<{ c: string }>(p2.target, "SELECT current_setting('primary_conninfo') AS c");
+    await query(p2.target, `ALTER SYSTEM SET primary_conninfo = '${(cur?.c ?? '').replace(`hostaddr='${p1.ip}'`, `hostaddr='${p0.ip}'`).replace(/'/g, "''")}'`);
+    await query(p2.target, 'SELECT pg_reload_conf()');
+    await waitStreaming(p0, [p1, p2]);
+    await query(p0.target, 'INSERT INTO t VALUES (102)');
+    await waitRow(p1, 'SELECT count(*)::int AS n FROM t', [{ n: 102 }]);
+    assert.ok(!existsSync(join(p1.pgdata, 'opsflow-demoted')), 'the demotion marker is gone');
+    await pods.stop(p1);
+    await pods.start(p1, p0, v16);
+    await waitStreaming(p0, [p1, p2]);
+  });
+
+  it('a demoted primary whose timeline diverged is rewound (pg_rewind) and follows the new primary', async () => {
+    const pods = suite.pods();
+    const p0 = pods.pod('pg-0', 21);
+    const p2 = pods.pod('pg-2', 23);
+    await pods.stop(pods.pod('pg-1', 22));
+    // pg-2 is promoted while pg-0 still takes writes: two histories from one point.
+    assert.deepEqual(await query(p2.target, 'SELECT pg_promote(true, 60) AS ok'), [{ ok: true }]);
+    await query(p0.target, 'INSERT INTO t SELECT generate_series(1000, 1100)');
+    await query(p2.target, 'INSERT INTO t VALUES (2000)');
+    await demote(p0);
+    await pods.stop(p0);
+    await pods.start(p0, p2, v16);
+    await waitStreaming(p2, [p0]);
+    assert.equal(await recovery(p0), true);
+    assert.match(readFileSync(p0.logFile, 'utf8'), /demoted primary: .*(Done!|done)/i);
+    await waitRow(p0, 'SELECT count(*)::int AS n FROM t WHERE id >= 1000', [{ n: 1 }]); // pg-2's history, not pg-0's
   });
 });

@@ -58,7 +58,8 @@ describe('provisioner (real API server, controllers and kwok)', function () {
     const services = (await core.listNamespacedService({ namespace: ns.name })).items.map((x) => x.metadata?.name).sort();
     assert.deepEqual(services, ['pg', 'pg-pods']);
     const primary = await core.readNamespacedService({ name: 'pg', namespace: ns.name });
-    assert.deepEqual(primary.spec?.selector, { 'statefulset.kubernetes.io/pod-name': 'pg-0' });
+    // The primary Service follows the role label (a switchover moves it), not an ordinal.
+    assert.deepEqual(primary.spec?.selector, { 'app.kubernetes.io/name': 'postgreses.opsflow.dev', 'app.kubernetes.io/instance': 'pg', 'opsflow.dev/role': 'primary' });
     const auth = await core.readNamespacedSecret({ name: 'pg-auth', namespace: ns.name });
     const password = Buffer.from(auth.data?.password ?? '', 'base64').toString();
     assert.ok(password.length >= 20, 'a generated password');

@@ -1,6 +1,8 @@
 // The Postgres UpdateVersion workflow on the real Temporal dev server, with its real activities
 // against the real API server and provisioner. kwok's Pods run no Postgres here, so only the sync
-// check is replaced (the end-to-end tests run it for real on the local data plane).
+// check is replaced (the end-to-end tests run it for real on the local data plane), and the rolls
+// here restart the primary in place (primaryUpdateMethod: Restart): a switchover needs SQL on real
+// members (test/e2e/postgres-switchover.test.ts).
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
@@ -135,7 +137,7 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
   it('a minor update rolls the standbys then the primary, each Pod once, and resumes', async () => {
     await o.readyPostgres('pg', '16.13', 3);
     const before = await o.podUids('app.kubernetes.io/instance=pg');
-    const input = await o.pgops('minor', { type: 'UpdateVersion', databaseRef: { name: 'pg' }, updateVersion: { targetVersion: '16.15' } });
+    const input = await o.pgops('minor', { type: 'UpdateVersion', databaseRef: { name: 'pg' }, updateVersion: { targetVersion: '16.15' }, primaryUpdateMethod: 'Restart' });
     const handle = await env.client.workflow.start('postgresUpdateVersion', { taskQueue, workflowId: `${taskQueue}-minor`, args: [input] });
     const r = (await handle.result()) as OpsResult;
     assert.equal(r.phase, 'Successful', r.message);
@@ -190,9 +192,9 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
 
   it('runs one operation per database at a time, in creation order; the later one says what it waits for', async () => {
     await o.readyPostgres('serial', '16.13', 2);
-    const first = await o.pgops('serial-a', { type: 'UpdateVersion', databaseRef: { name: 'serial' }, updateVersion: { targetVersion: '16.14' } });
+    const first = await o.pgops('serial-a', { type: 'UpdateVersion', databaseRef: { name: 'serial' }, updateVersion: { targetVersion: '16.14' }, primaryUpdateMethod: 'Restart' });
     await new Promise((r) => setTimeout(r, 1100)); // creationTimestamp has one-second resolution
-    const second = await o.pgops('serial-b', { type: 'UpdateVersion', databaseRef: { name: 'serial' }, updateVersion: { targetVersion: '16.15' }, apply: 'Always' });
+    const second = await o.pgops('serial-b', { type: 'UpdateVersion', databaseRef: { name: 'serial' }, updateVersion: { targetVersion: '16.15' }, apply: 'Always', primaryUpdateMethod: 'Restart' });
     // Start the later one first: it must still wait for the earlier one.
     const hb = await env.client.workflow.start('postgresUpdateVersion', { taskQueue, workflowId: `${taskQueue}-serial-b`, args: [second] });
     const waiting = await eventually('serial-b waiting', async () => {
@@ -215,7 +217,7 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
   it('Restart rolls every Pod once, standbys first and the primary last, and resumes', async () => {
     await o.readyPostgres('rs', '16.13', 3);
     const before = await o.podUids('app.kubernetes.io/instance=rs');
-    const input = await o.pgops('restart', { type: 'Restart', databaseRef: { name: 'rs' } });
+    const input = await o.pgops('restart', { type: 'Restart', databaseRef: { name: 'rs' }, primaryUpdateMethod: 'Restart' });
     const handle = await env.client.workflow.start('postgresRestart', { taskQueue, workflowId: `${taskQueue}-restart`, args: [input] });
     const r = (await handle.result()) as OpsResult;
     assert.equal(r.phase, 'Successful', r.message);

@@ -1,11 +1,11 @@
 // The Kubernetes objects of a Postgres (pure): one StatefulSet (OnDelete), a headless and a primary
-// Service, the scripts ConfigMap and the config Secret. Ordinal 0 is the primary.
+// Service (following the role label), the scripts ConfigMap and the config Secret.
 import type { V1ConfigMap, V1Container, V1StatefulSet } from '@kubernetes/client-node';
 import type { Postgres } from '../../api/databases.ts';
 import type { PostgresVersion } from '../../api/catalog.ts';
 import {
-  authSecretName, clientService, configSecret, configSecretName, governingService, governingServiceName, meta, podIdentityEnv,
-  secretEnv, statefulSet, type Rendered,
+  authSecretName, clientService, configSecret, configSecretName, governingService, meta, podIdentityEnv, ROLE_LABEL,
+  secretEnv, selectorLabels, statefulSet, type Rendered,
 } from '../common.ts';
 import { defaultParams, mergeParams, parseConf, renderConf, USER_CONF_KEY, type PgParams } from './config.ts';
 import { policyProblems } from './parameter-policy.ts';
@@ -14,7 +14,11 @@ export { CONFIG_DIR, CONFIG_FILE, DATA_DIR, PG_PORT, RUN_DIR, SCRIPTS_DIR } from
 import { CONFIG_DIR, CONFIG_FILE, DATA_DIR, PG_PORT, RUN_DIR, SCRIPTS_DIR } from './container.ts';
 
 export const scriptsConfigMapName = (pg: Postgres) => `${pg.metadata.name}-scripts`;
-export const primaryPodName = (pg: Postgres) => `${pg.metadata.name}-0`;
+/** The primary is data: status.primary (moved by a switchover); a database without one has <name>-0. */
+export const primaryPodName = (pg: Pick<Postgres, 'metadata' | 'status'>) => pg.status?.primary ?? `${pg.metadata.name}-0`;
+/** The primary Service: selects the Pod labelled opsflow.dev/role=primary, so it follows a switchover. */
+export const primaryServiceName = (pg: Pick<Postgres, 'metadata'>) => pg.metadata.name ?? '';
+export const primarySelector = (pg: Postgres): Record<string, string> => ({ ...selectorLabels(pg), [ROLE_LABEL]: 'primary' });
 
 export function podNames(pg: Postgres): string[] {
   return Array.from({ length: pg.spec.replicas }, (_, i) => `${pg.metadata.name}-${i}`);
@@ -49,7 +53,9 @@ export function postgresContainer(pg: Postgres, image: string): V1Container {
       ...podIdentityEnv,
       secretEnv('POSTGRES_USER', authSecretName(pg), 'username'),
       secretEnv('POSTGRES_PASSWORD', authSecretName(pg), 'password'),
-      { name: 'PRIMARY_HOST', value: `${primaryPodName(pg)}.${governingServiceName(pg)}.${ns}.svc` },
+      // The primary Service, not a Pod: a member that starts as a standby follows whichever Pod holds
+      // the primary role (label) now, before and after any switchover.
+      { name: 'PRIMARY_HOST', value: `${primaryServiceName(pg)}.${ns}.svc` },
       { name: 'DATA_DIR', value: DATA_DIR },
       { name: 'PGDATA', value: `${DATA_DIR}/data` },
       { name: 'CONFIG_DIR', value: CONFIG_DIR },
@@ -88,7 +94,7 @@ export function renderPostgres(pg: Postgres, version: PostgresVersion, params: P
     scriptsMap,
     configSecret(pg, { [CONFIG_FILE]: renderConf(params) }),
     governingService(pg, ports),
-    clientService(pg, name, { 'statefulset.kubernetes.io/pod-name': primaryPodName(pg) }, ports),
+    clientService(pg, name, primarySelector(pg), ports),
     renderStatefulSet(pg, version),
   ];
 }

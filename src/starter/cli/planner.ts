@@ -30,5 +30,5 @@ export async function dryRun(ctx: Ctx, o: OpsObject): Promise<DryRun> {
   const r = await (acts[view.validate] as (i: typeof input) => Promise<Judgement<unknown>>)(input);
   if (r.outcome !== 'Proceed') return { outcome: r.outcome, summary: r.reason, steps: [], pods: [] };
   const primary = view.primary?.(r.plan);
-  return { outcome: 'Proceed', summary: view.describe(r.plan), steps: fullSteps(input.spec, view.steps(r.plan)), pods: view.pods(r.plan), ...(primary ? { primary } : {}) };
+  return { outcome: 'Proceed', summary: view.describe(r.plan), steps: fullSteps(input.spec, view.steps(r.plan, input.spec)), pods: view.pods(r.plan), ...(primary ? { primary } : {}) };
 }

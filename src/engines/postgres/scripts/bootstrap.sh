@@ -13,8 +13,9 @@
 #   PGPORT            5432
 #   POSTGRES_USER     postgres                bootstrap superuser; also the replication user
 #   POSTGRES_PASSWORD (required, Secret)      its password; never logged, never on a command line
-#   ROLE              by ordinal              primary | standby; unset: <name>-0 is primary
-#   PRIMARY_HOST      (standby: required)     DNS name of the primary, e.g. pg-0.pg-pods.ns.svc
+#   ROLE              from the data           primary | standby; unset: the data directory says (below)
+#   PRIMARY_HOST      (standby: required)     DNS name of the primary: the primary Service, e.g.
+#                                             pg.ns.svc, which follows the primary role label
 #   PRIMARY_HOSTADDR  (optional)              its IP (libpq hostaddr, used beside host when no DNS)
 #   PRIMARY_PORT      $PGPORT
 #   TERMINATION_LOG   /dev/termination-log    where a fatal reason goes for the Pod's status
@@ -35,6 +36,13 @@
 #                      neither cluster is started again, by any image (guard_interrupted_link).
 #                      standby: move the data aside, re-clone from the (upgraded) primary, delete it.
 #   PG_VERSION > M     refuse (a downgrade is not possible).
+# The role (ROLE unset) is data, not an ordinal: a cluster directory with standby.signal is a standby,
+# one without it the primary (promotion removes the signal; a switchover writes it into the old
+# primary's data before stopping it, with opsflow-demoted beside it). An empty data directory is
+# cloned from the primary, except on <name>-0 when no primary answers at PRIMARY_HOST: that is a new
+# database, initialised here. A demoted primary is rewound (pg_rewind, which the wal_log_hints and
+# data checksums below allow) from the new primary before it starts following it, in case its
+# timeline diverged.
 # Then `exec postgres`, so the kubelet's signals reach the postmaster (SIGTERM smart, SIGINT fast;
 # the official image's STOPSIGNAL is SIGINT).
 #
@@ -42,10 +50,11 @@
 # sync), read by libpq from a passfile in RUN_DIR that is rewritten on every start; pg_hba trusts
 # the Pod-local socket only and wants SCRAM on every TCP connection, replication included.
 # listen_addresses, port, socket dir and primary_conninfo go on postgres's command line, so neither a
-# user file nor ALTER SYSTEM can move them. Standbys use no replication slots (wal_keep_size bounds
-# how long one may be down before it needs a re-clone). Roles are not switched here: a standby is
-# promoted with pg_ctl promote / pg_promote(); a former primary restarted as standby gets
-# standby.signal but no pg_rewind (if its timeline diverged, delete its data to re-clone).
+# user file can move them; primary_conninfo goes into conf.d (rewritten on every start, and any
+# earlier ALTER SYSTEM value of it is dropped) so a switchover can repoint a running standby with
+# ALTER SYSTEM + a reload. Standbys use no replication slots (wal_keep_size bounds how long one may be
+# down before it needs a re-clone). Roles are not switched here: a standby is promoted by the
+# operator (pg_promote()).
 set -euo pipefail
 
 DATA_DIR="${DATA_DIR:-/var/pv}"
@@ -70,11 +79,7 @@ die() { log "FATAL: $*"; exit 1; }
 
 [ -n "$POD_IP" ] || die "POD_IP is not set (the address to listen on)"
 [ -n "${POSTGRES_PASSWORD:-}" ] || die "POSTGRES_PASSWORD is not set"
-if [ -z "$ROLE" ]; then
-  case "$POD_NAME" in *-0) ROLE=primary ;; *) ROLE=standby ;; esac
-fi
-case "$ROLE" in primary | standby) ;; *) die "ROLE must be primary or standby, not '$ROLE'" ;; esac
-if [ "$ROLE" = standby ] && [ -z "$PRIMARY_HOST$PRIMARY_HOSTADDR" ]; then die "a standby needs PRIMARY_HOST"; fi
+case "$ROLE" in "" | primary | standby) ;; *) die "ROLE must be primary or standby, not '$ROLE'" ;; esac
 
 # "postgres (PostgreSQL) 16.4 (Debian 16.4-1.pgdg120+1)" -> 16.4 -> 16
 RUN_VERSION="$(postgres -V | sed -E 's/^[^0-9]*([0-9]+(\.[0-9]+)?).*$/\1/')"
@@ -89,6 +94,8 @@ mkdir -p "$RUN_DIR" "$UPGRADE_DIR"
 pgpass_escape() { local v="${1//\\/\\\\}"; printf '%s' "${v//:/\\:}"; }
 printf '*:*:*:%s:%s\n' "$(pgpass_escape "$POSTGRES_USER")" "$(pgpass_escape "$POSTGRES_PASSWORD")" >"$PASSFILE"
 
+# A postgresql.conf string: in single quotes, \ doubled and ' doubled.
+conf_quote() { local v="${1//\\/\\\\}" q="'"; printf "'%s'" "${v//$q/$q$q}"; }
 # A conninfo value in single quotes, with \ and ' escaped.
 cq() { local v="${1//\\/\\\\}"; printf "'%s'" "${v//\'/\\\'}"; }
 PRIMARY_CONNINFO="port=$(cq "$PRIMARY_PORT") user=$(cq "$POSTGRES_USER") passfile=$(cq "$PASSFILE") application_name=$(cq "$POD_NAME") connect_timeout=10"
@@ -365,6 +372,26 @@ fi
 
 guard_interrupted_link
 
+# Does a primary answer at PRIMARY_HOST? (Never this Pod: it is not running yet.)
+primary_answers() { [ -n "$PRIMARY_HOST$PRIMARY_HOSTADDR" ] && pg_isready -q -t 3 -d "$PRIMARY_CONNINFO"; }
+
+if [ -z "$ROLE" ]; then
+  if [ -f "$PGDATA/PG_VERSION" ]; then
+    if [ -f "$PGDATA/standby.signal" ]; then ROLE=standby; else ROLE=primary; fi
+  else
+    ROLE=standby
+    case "$POD_NAME" in *-0) primary_answers || ROLE=primary ;; esac
+  fi
+  log "role from the data directory: $ROLE"
+fi
+if [ "$ROLE" = standby ] && [ -z "$PRIMARY_HOST$PRIMARY_HOSTADDR" ]; then die "a standby needs PRIMARY_HOST"; fi
+# Locally (no cluster DNS) the runtime gives PRIMARY_HOSTADDR only when a Pod holds the primary role;
+# without it and without DNS, end so the kubelet starts this container again with a fresh address.
+if [ "$ROLE" = standby ] && [ -z "$PRIMARY_HOSTADDR" ] && ! getent hosts "$PRIMARY_HOST" >/dev/null 2>&1; then
+  sleep 2
+  die "the primary $PRIMARY_HOST does not resolve (no Pod holds the primary role yet?)"
+fi
+
 data_major=""
 if [ -f "$PGDATA/PG_VERSION" ]; then
   data_major="$(cat "$PGDATA/PG_VERSION")"
@@ -404,6 +431,40 @@ else
   log "PGDATA holds a PostgreSQL $data_major cluster: starting it"
 fi
 
+# A demoted primary (the switchover left opsflow-demoted beside standby.signal): rewind it from the
+# new primary if its timeline diverged (pg_rewind says "no rewind required" otherwise). Retries until
+# the new primary answers; the data is not started before.
+rewind_demoted() {
+  local attempt=0 out
+  [ -f "$PGDATA/opsflow-demoted" ] || return 0
+  touch "$PGDATA/standby.signal"
+  local promoted waited=0
+  while :; do
+    attempt=$((attempt + 1))
+    # Once the new primary is promoted pg_rewind sees whether this timeline diverged. The wait is
+    # bounded: an operator that crashed mid-switchover waits for this member to answer as a standby
+    # before it promotes; then the rewind is from the still-standby target (PostgreSQL 14+ allows
+    # that), which leaves this member a copy of it that follows its promotion.
+    promoted="$(psql -d "$PRIMARY_CONNINFO dbname=postgres" -XAtqc 'SELECT NOT pg_is_in_recovery()' 2>/dev/null || true)"
+    if [ "$promoted" != t ] && [ "$waited" -lt 20 ]; then
+      if [ $((attempt % 10)) -eq 1 ]; then log "demoted primary: waiting for the new primary at $PRIMARY_HOST to be promoted"; fi
+      waited=$((waited + 1))
+      sleep 0.5
+      continue
+    fi
+    if out="$(pg_rewind --target-pgdata="$PGDATA" --source-server="$PRIMARY_CONNINFO dbname=postgres" 2>&1)"; then
+      log "demoted primary: $(printf '%s' "$out" | tail -n 1)"
+      [ "$promoted" = t ] || log "demoted primary: the new primary is not promoted yet; starting as its standby"
+      break
+    fi
+    if [ $((attempt % 10)) -eq 1 ]; then log "pg_rewind from the new primary failed (attempt $attempt), retrying: $(printf '%s' "$out" | tail -n 1)"; fi
+    sleep 1
+  done
+  touch "$PGDATA/standby.signal" # pg_rewind copies the source's files; the role stays standby
+  rm -f "$PGDATA/opsflow-demoted"
+}
+[ "$ROLE" != standby ] || [ -z "$data_major" ] || rewind_demoted
+
 sync_config "$PGDATA"
 args=(-D "$PGDATA" -c "listen_addresses=$POD_IP" -c "port=$PGPORT" -c "unix_socket_directories=$RUN_DIR" -c "cluster_name=$POD_NAME")
 # A hot standby refuses to start when one of these is lower than the primary's value recorded in its
@@ -424,11 +485,14 @@ standby_limits() {
   done
 }
 
+# primary_conninfo of an earlier ALTER SYSTEM (a switchover's repoint) is dropped: on every start
+# it comes from PRIMARY_HOST again (it names the passfile, not the password).
+if [ -f "$PGDATA/postgresql.auto.conf" ]; then sed -i '/^[[:space:]]*primary_conninfo[[:space:]]*=/d' "$PGDATA/postgresql.auto.conf"; fi
 if [ "$ROLE" = standby ]; then
   standby_limits
   touch "$PGDATA/standby.signal"
-  # On the command line so it beats postgresql.auto.conf; it names the passfile, not the password.
-  args+=(-c "primary_conninfo=$PRIMARY_CONNINFO")
+  printf "# Written by opsflow bootstrap.sh on every start: the primary this standby follows.\nprimary_conninfo = %s\n" \
+    "$(conf_quote "$PRIMARY_CONNINFO")" >"$PGDATA/conf.d/10-opsflow-standby.conf"
 elif [ -f "$PGDATA/standby.signal" ]; then
   log "warning: ROLE=primary but PGDATA has standby.signal: starting as a standby; promotion (pg_ctl promote) is the operator's step"
 fi
