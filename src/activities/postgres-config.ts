@@ -3,7 +3,6 @@
 // spec.configSecret points to, and the rendered config Secret the Pods mount), and apply it: a
 // reload on every member, checked by reading every parameter back.
 import { primaryUpdateProblem } from './validate.ts';
-import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/common.ts';
