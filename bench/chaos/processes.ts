@@ -1,0 +1,70 @@
+// The processes a chaos run harms: its own worker, watcher and Temporal dev server (own ports and
+// SQLite file, so a SIGKILL disturbs nothing else on the machine), and the local cluster's
+// kube-apiserver. Each fault is a SIGKILL (or a kube-apiserver stop), a pause, and a restart.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { restartApiserver } from '../../devenv/apiserver.ts';
+import { stateDir } from '../../devenv/paths.ts';
+import { sleep } from '../../devenv/process.ts';
+import { killTemporal, startTemporal, stopTemporal, type TemporalServerOptions } from '../../devenv/temporal.ts';
+import { freePort } from '../../test/support/ports.ts';
+import { startOpsflowProcess, type OpsflowProcess, type ProcessEnv } from '../../test/support/processes.ts';
+import type { Fault } from './schedule.ts';
+
+export class ChaosProcesses {
+  private restarts = 0;
+
+  private constructor(
+    readonly env: ProcessEnv,
+    readonly temporal: TemporalServerOptions,
+    private worker: OpsflowProcess,
+    private watcher: OpsflowProcess,
+  ) {}
+
+  static async start(namespace: string, runId: string): Promise<ChaosProcesses> {
+    const dir = join(stateDir, 'chaos', runId);
+    mkdirSync(dir, { recursive: true });
+    const temporal: TemporalServerOptions = {
+      host: '127.0.0.1', port: await freePort(), uiPort: await freePort(), namespace: 'default', dbFile: join(dir, 'temporal.sqlite'),
+    };
+    await startTemporal(temporal);
+    const env: ProcessEnv = { temporalAddress: `127.0.0.1:${temporal.port}`, taskQueue: `chaos-${runId}`, namespace };
+    return new ChaosProcesses(env, temporal, startOpsflowProcess('worker', env, 'chaos-worker-0'), startOpsflowProcess('watcher', env, 'chaos-watcher-0'));
+  }
+
+  /** Log files of the current worker and watcher (for a report). */
+  logs(): { worker: string; watcher: string } {
+    return { worker: this.worker.logFile, watcher: this.watcher.logFile };
+  }
+
+  /** Does the damage, waits downMs, restarts what it harmed; resolves when it is back. */
+  async strike(f: Fault): Promise<void> {
+    const n = ++this.restarts;
+    switch (f.kind) {
+      case 'kill-worker':
+        await this.worker.kill();
+        await sleep(f.downMs);
+        this.worker = startOpsflowProcess('worker', this.env, `chaos-worker-${n}`);
+        return;
+      case 'kill-watcher':
+        await this.watcher.kill();
+        await sleep(f.downMs);
+        this.watcher = startOpsflowProcess('watcher', this.env, `chaos-watcher-${n}`);
+        return;
+      case 'kill-temporal':
+        await killTemporal(this.temporal);
+        await sleep(f.downMs);
+        await startTemporal(this.temporal);
+        return;
+      case 'restart-apiserver':
+        await restartApiserver(f.downMs);
+        return;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.stop().catch(() => undefined);
+    await this.watcher.stop().catch(() => undefined);
+    await stopTemporal(this.temporal);
+  }
+}
