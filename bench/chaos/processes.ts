@@ -2,6 +2,7 @@
 // SQLite file, so a SIGKILL disturbs nothing else on the machine), and the local cluster's
 // kube-apiserver. Each fault is a SIGKILL (or a kube-apiserver stop), a pause, and a restart.
 import { mkdirSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
 import { join } from 'node:path';
 import { restartApiserver } from '../../devenv/apiserver.ts';
 import { stateDir } from '../../devenv/paths.ts';
@@ -59,6 +60,19 @@ export class ChaosProcesses {
       case 'restart-apiserver':
         await restartApiserver(f.downMs);
         return;
+    }
+  }
+
+  /** The run's state as Temporal sees it (for runs that are not final): status, history length. */
+  async describeRun(workflowId: string): Promise<string> {
+    const connection = await Connection.connect({ address: this.env.temporalAddress, connectTimeout: 5_000 });
+    try {
+      const d = await new Client({ connection }).workflow.getHandle(workflowId).describe();
+      return `workflow ${workflowId} ${d.status.name}, ${d.historyLength} events`;
+    } catch (e) {
+      return `workflow ${workflowId}: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      await connection.close();
     }
   }
 

@@ -109,6 +109,7 @@ export async function runSchedule(s: Schedule, ctx: ScheduleContext): Promise<Ou
     outcome.message = last?.message;
   } else {
     outcome.lastSeen = `${last?.phase ?? 'no phase'} / ${currentStep(last)}: ${last?.message ?? ''}`;
+    if (last?.workflow?.id) outcome.lastSeen += `; ${await ctx.procs.describeRun(last.workflow.id)}`;
   }
 
   // Resumed: the pause annotation gone and the provisioner's Paused condition False (after a grace).
