@@ -1,78 +1,101 @@
-// Stops and starts the local cluster's kube-apiserver alone (etcd and the other components keep
-// running), for crash and chaos tests. kwokctl's binary runtime starts each component as a plain
-// process and records its pid in <cluster dir>/pids/kube-apiserver.pid; kwokctl has no command to
-// restart one component, so the process's own command line, working directory and environment are
-// read from /proc before it is stopped, and the same command is started again.
+// Stops and starts components of the local cluster's control plane one at a time, for crash and
+// chaos tests. kwokctl's binary runtime starts each component as a plain process, records its pid
+// in <cluster dir>/pids/<name>.pid and its command (binary, args, working dir) in
+// <cluster dir>/kwok.yaml; it has no command to restart one component and no supervisor. The
+// kube-controller-manager and kube-scheduler EXIT when they cannot renew their leader lease (10 s
+// without an API server), as they are meant to under a kubelet or systemd that restarts them; here
+// reviveControlPlane() plays that supervisor.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { clusterDir, clusterHealthy } from './cluster.ts';
-import { isAlive, readPid, sleep, waitFor } from './process.ts';
+import { isAlive, log, readPid, sleep, waitFor } from './process.ts';
 
-const pidFile = join(clusterDir, 'pids', 'kube-apiserver.pid');
-const logFile = join(clusterDir, 'logs', 'kube-apiserver.log');
-
-/** What it takes to start the same kube-apiserver again. */
-export interface ApiserverCommand {
-  argv: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
+export interface Component {
+  name: string;
+  binary: string;
+  args: string[];
+  workDir: string;
 }
 
-export function apiserverPid(): number | undefined {
-  return readPid(pidFile);
-}
+const pidFile = (name: string) => join(clusterDir, 'pids', `${name}.pid`);
 
-/** Pure: a /proc NUL-separated list (cmdline, environ) as strings. */
-export function splitNul(raw: string): string[] {
-  return raw.split('\0').filter((s) => s.length > 0);
-}
-
-function captureCommand(pid: number): ApiserverCommand {
-  const argv = splitNul(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  if (!argv[0]?.endsWith('kube-apiserver')) throw new Error(`pid ${pid} in ${pidFile} is not a kube-apiserver (${argv[0] ?? 'no command line'})`);
-  const env: NodeJS.ProcessEnv = {};
-  for (const kv of splitNul(readFileSync(`/proc/${pid}/environ`, 'utf8'))) {
-    const i = kv.indexOf('=');
-    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+/** Pure: the components of a kwokctl cluster config (kwok.yaml, several YAML documents). */
+export function parseComponents(kwokYaml: string): Component[] {
+  for (const doc of parseAllDocuments(kwokYaml)) {
+    const d = doc.toJS() as { kind?: string; components?: Array<Partial<Component>> };
+    if (d?.kind === 'KwokctlConfiguration' && d.components) {
+      return d.components.map((c) => ({ name: c.name ?? '', binary: c.binary ?? '', args: c.args ?? [], workDir: c.workDir ?? clusterDir }));
+    }
   }
-  return { argv, cwd: readlinkSync(`/proc/${pid}/cwd`), env };
+  return [];
 }
 
-/** Stops the running kube-apiserver (SIGKILL by default, like a crash) and returns how to start it again. */
-export async function stopApiserver(signal: NodeJS.Signals = 'SIGKILL'): Promise<ApiserverCommand> {
-  const pid = apiserverPid();
-  if (pid === undefined || !isAlive(pid)) throw new Error(`no running kube-apiserver (pid file ${pidFile}); is the local cluster up?`);
-  const cmd = captureCommand(pid);
+export function components(): Component[] {
+  return parseComponents(readFileSync(join(clusterDir, 'kwok.yaml'), 'utf8'));
+}
+
+function component(name: string): Component {
+  const c = components().find((x) => x.name === name);
+  if (!c?.binary) throw new Error(`no component ${name} in ${join(clusterDir, 'kwok.yaml')}; is the local cluster up?`);
+  return c;
+}
+
+export function componentAlive(name: string): boolean {
+  const pid = readPid(pidFile(name));
+  return pid !== undefined && isAlive(pid);
+}
+
+/** Stops a component (SIGKILL by default, like a crash) and waits until it is gone. */
+export async function stopComponent(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  const pid = readPid(pidFile(name));
+  if (pid === undefined || !isAlive(pid)) return;
   process.kill(pid, signal);
   const deadline = Date.now() + 30_000;
   while (isAlive(pid)) {
     if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
     await sleep(100);
   }
-  return cmd;
 }
 
-/** Starts the kube-apiserver again with the command it ran before and waits until /readyz says ok. */
-export async function startApiserver(cmd: ApiserverCommand, timeoutMs = 120_000): Promise<void> {
-  const [bin, ...args] = cmd.argv;
-  if (!bin) throw new Error('startApiserver: empty command line');
+/** Starts a component with the command kwokctl gave it, output appended to its usual log. */
+export function startComponent(name: string): void {
+  const c = component(name);
   mkdirSync(join(clusterDir, 'logs'), { recursive: true });
-  const out = openSync(logFile, 'a');
+  const out = openSync(join(clusterDir, 'logs', `${name}.log`), 'a');
   try {
-    const child = spawn(bin, args, { cwd: cmd.cwd, env: cmd.env, detached: true, stdio: ['ignore', out, out] });
-    if (child.pid === undefined) throw new Error(`could not start ${bin}`);
+    const child = spawn(c.binary, c.args, { cwd: c.workDir, env: process.env, detached: true, stdio: ['ignore', out, out] });
+    if (child.pid === undefined) throw new Error(`could not start ${c.binary}`);
     child.unref();
-    writeFileSync(pidFile, String(child.pid));
+    writeFileSync(pidFile(name), String(child.pid));
   } finally {
     closeSync(out);
   }
-  await waitFor('the restarted kube-apiserver /readyz', clusterHealthy, timeoutMs, 250);
 }
 
-/** Stop (SIGKILL), stay down for downMs, start again and wait until it is ready. */
-export async function restartApiserver(downMs: number): Promise<void> {
-  const cmd = await stopApiserver();
+/** Starts every component that is not running (the API server first, then waits until it is ready). Returns what it started. */
+export async function reviveControlPlane(timeoutMs = 120_000): Promise<string[]> {
+  const started: string[] = [];
+  const order = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'];
+  const all = components().sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  for (const c of all) {
+    if (componentAlive(c.name)) continue;
+    startComponent(c.name);
+    started.push(c.name);
+    if (c.name === 'kube-apiserver') await waitFor('the kube-apiserver /readyz', clusterHealthy, timeoutMs, 250);
+  }
+  if (started.length) log(`control plane: started again ${started.join(', ')}`);
+  return started;
+}
+
+/** SIGKILL the kube-apiserver, stay down for downMs, start it, wait until ready; then restart what died meanwhile. */
+export async function restartApiserver(downMs: number): Promise<string[]> {
+  await stopComponent('kube-apiserver');
   await sleep(downMs);
-  await startApiserver(cmd);
+  startComponent('kube-apiserver');
+  await waitFor('the restarted kube-apiserver /readyz', clusterHealthy, 120_000, 250);
+  // A controller whose lease renewal was in flight may exit just after the API server is back.
+  await sleep(3_000);
+  return ['kube-apiserver', ...(await reviveControlPlane())];
 }

@@ -2,6 +2,7 @@
 // OpsRequest, its faults at their moments, then the verdict: final phase within the bound, every
 // Pod replaced at most once, the database resumed, and a Successful run actually in effect.
 import { getCondition } from '../../src/api/conditions.ts';
+import { reviveControlPlane } from '../../devenv/apiserver.ts';
 import type { OpsRequestStatus } from '../../src/api/opsrequests.ts';
 import { PAUSE_ANNOTATION } from '../../src/engines/common.ts';
 import { eventually, sleep } from '../../devenv/process.ts';
@@ -49,6 +50,9 @@ export async function runSchedule(s: Schedule, ctx: ScheduleContext): Promise<Ou
   const started = Date.now();
   const outcome: Outcome = { schedule: s, replacements: {}, leftPaused: false, faults: [], seconds: 0 };
   try {
+    // A controller that exited after an earlier fault (lost leader lease) would starve this schedule.
+    const revived = await reviveControlPlane();
+    if (revived.length) ctx.log(`   (control plane components found dead and started again: ${revived.join(', ')})`);
     await o.create('Postgres', db, { version: s.fromVersion, replicas: s.replicas });
     await eventually(`${db} Ready`, async () => ((await o.db(db)).status?.phase === 'Ready' ? true : undefined), 240_000, 1000);
     if (s.replicas > 1) {

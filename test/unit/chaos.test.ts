@@ -61,3 +61,16 @@ describe('chaos schedules and tally (pure)', () => {
     assert.match(formatTally(t, 9), /Pods replaced more than once 2/);
   });
 });
+
+describe('control-plane components from kwok.yaml (pure)', () => {
+  it('reads each component\'s binary, args and working dir', async () => {
+    const { parseComponents } = await import('../../devenv/apiserver.ts');
+    const yaml = [
+      'kind: KwokctlConfiguration\ncomponents:\n- name: kube-apiserver\n  binary: /x/kube-apiserver\n  args: ["--secure-port=1"]\n  workDir: /w\n- name: kube-scheduler\n  binary: /x/kube-scheduler\n',
+      'kind: Stage\nmetadata: {name: pod-ready}\n',
+    ].join('---\n');
+    const cs = parseComponents(yaml);
+    assert.deepEqual(cs.map((c) => [c.name, c.binary, c.args.join(' ')]), [['kube-apiserver', '/x/kube-apiserver', '--secure-port=1'], ['kube-scheduler', '/x/kube-scheduler', '']]);
+    assert.equal(cs[0]?.workDir, '/w');
+  });
+});
