@@ -6,6 +6,7 @@
 // without an API server), as they are meant to under a kubelet or systemd that restarts them; here
 // reviveControlPlane() plays that supervisor.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -59,13 +60,47 @@ export async function stopComponent(name: string, signal: NodeJS.Signals = 'SIGK
   }
 }
 
+/** Whether 127.0.0.1:port can be bound now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+async function anyFreePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const addr = srv.address();
+  await new Promise<void>((r) => srv.close(() => r()));
+  if (!addr || typeof addr !== 'object') throw new Error('no free port');
+  return addr.port;
+}
+
+/**
+ * The component's args, with its --secure-port moved when another process took that port while it
+ * was down (kwokctl picks the ports of each cluster on this machine side by side). Only the
+ * controllers' own health/metrics endpoint listens there; nothing of opsflow's depends on it.
+ */
+async function argsForRestart(c: Component): Promise<string[]> {
+  if (c.name === 'kube-apiserver' || c.name === 'etcd') return c.args;
+  const out: string[] = [];
+  for (const a of c.args) {
+    const m = /^--secure-port=(\d+)$/.exec(a);
+    out.push(m && !(await portFree(Number(m[1]))) ? `--secure-port=${await anyFreePort()}` : a);
+  }
+  return out;
+}
+
 /** Starts a component with the command kwokctl gave it, output appended to its usual log. */
-export function startComponent(name: string): void {
+export async function startComponent(name: string): Promise<void> {
   const c = component(name);
+  const args = await argsForRestart(c);
   mkdirSync(join(clusterDir, 'logs'), { recursive: true });
   const out = openSync(join(clusterDir, 'logs', `${name}.log`), 'a');
   try {
-    const child = spawn(c.binary, c.args, { cwd: c.workDir, env: process.env, detached: true, stdio: ['ignore', out, out] });
+    const child = spawn(c.binary, args, { cwd: c.workDir, env: process.env, detached: true, stdio: ['ignore', out, out] });
     if (child.pid === undefined) throw new Error(`could not start ${c.binary}`);
     child.unref();
     writeFileSync(pidFile(name), String(child.pid));
@@ -81,7 +116,7 @@ export async function reviveControlPlane(timeoutMs = 120_000): Promise<string[]>
   const all = components().sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   for (const c of all) {
     if (componentAlive(c.name)) continue;
-    startComponent(c.name);
+    await startComponent(c.name);
     started.push(c.name);
     if (c.name === 'kube-apiserver') await waitFor('the kube-apiserver /readyz', clusterHealthy, timeoutMs, 250);
   }
@@ -93,7 +128,7 @@ export async function reviveControlPlane(timeoutMs = 120_000): Promise<string[]>
 export async function restartApiserver(downMs: number): Promise<string[]> {
   await stopComponent('kube-apiserver');
   await sleep(downMs);
-  startComponent('kube-apiserver');
+  await startComponent('kube-apiserver');
   await waitFor('the restarted kube-apiserver /readyz', clusterHealthy, 120_000, 250);
   // A controller whose lease renewal was in flight may exit just after the API server is back.
   await sleep(3_000);
