@@ -1,12 +1,12 @@
 // The processes a chaos run harms: its own worker, watcher and Temporal dev server (own ports and
 // SQLite file, so a SIGKILL disturbs nothing else on the machine), and the local cluster's
 // kube-apiserver. Each fault is a SIGKILL (or a kube-apiserver stop), a pause, and a restart.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { join } from 'node:path';
 import { restartApiserver } from '../../devenv/apiserver.ts';
 import { stateDir } from '../../devenv/paths.ts';
-import { sleep } from '../../devenv/process.ts';
+import { sleep, waitFor } from '../../devenv/process.ts';
 import { killTemporal, startTemporal, stopTemporal, type TemporalServerOptions } from '../../devenv/temporal.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { startOpsflowProcess, type OpsflowProcess, type ProcessEnv } from '../../test/support/processes.ts';
@@ -45,12 +45,12 @@ export class ChaosProcesses {
       case 'kill-worker':
         await this.worker.kill();
         await sleep(f.downMs);
-        this.worker = startOpsflowProcess('worker', this.env, `chaos-worker-${n}`);
+        this.worker = await ready(startOpsflowProcess('worker', this.env, `chaos-worker-${n}`), 'worker started');
         return;
       case 'kill-watcher':
         await this.watcher.kill();
         await sleep(f.downMs);
-        this.watcher = startOpsflowProcess('watcher', this.env, `chaos-watcher-${n}`);
+        this.watcher = await ready(startOpsflowProcess('watcher', this.env, `chaos-watcher-${n}`), 'watcher ready');
         return;
       case 'kill-temporal':
         await killTemporal(this.temporal);
@@ -81,4 +81,13 @@ export class ChaosProcesses {
     await this.watcher.stop().catch(() => undefined);
     await stopTemporal(this.temporal);
   }
+}
+
+/**
+ * Waits until a restarted process logs that it is up. On a loaded machine the worker's workflow
+ * bundle alone can take minutes; the run's bound counts from here, not from the SIGKILL.
+ */
+async function ready(p: OpsflowProcess, line: string): Promise<OpsflowProcess> {
+  await waitFor(`${p.logFile}: "${line}"`, async () => existsSync(p.logFile) && readFileSync(p.logFile, 'utf8').includes(`"msg":"${line}"`), 600_000, 500);
+  return p;
 }
