@@ -217,10 +217,12 @@ export async function fuzzInNamespace(opts: Omit<FuzzOptions, 'namespace'>): Pro
   const { installCrdsAndCatalog } = await import('../../../devenv/crds.ts');
   const { tempNamespace } = await import('../kube.ts');
   const { startOpsflowProcess } = await import('../processes.ts');
-  const { temporalAddress, uniqueTaskQueue } = await import('../temporal.ts');
   await installCrdsAndCatalog();
   const ns = await tempNamespace('fuzz');
-  const env = { temporalAddress: temporalAddress(), taskQueue: uniqueTaskQueue('fuzz'), namespace: ns.name };
+  // (not ../temporal.ts: it installs the SDK runtime, which a test process may have done already)
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('no Temporal server: TEMPORAL_ADDRESS is not set. Run with `npm test` or `npm run fuzz`, which start the local stack.');
+  const env = { temporalAddress: address, taskQueue: `fuzz-${ns.name}`, namespace: ns.name };
   const watcher = startOpsflowProcess('watcher', env);
   const worker = startOpsflowProcess('worker', env);
   opts.log?.(`fuzz seed ${opts.seed}: ${opts.opsRuns} OpsRequest case(s), ${opts.dbRuns} database case(s), namespace ${ns.name}; logs ${watcher.logFile} ${worker.logFile}`);
