@@ -9,7 +9,7 @@ import { kwokStages } from './runtime/kwok-stages.ts';
 
 export const clusterName = process.env.OPSFLOW_CLUSTER_NAME ?? 'opsflow';
 const kwokWorkdir = join(stateDir, 'kwok');
-const clusterDir = join(kwokWorkdir, 'clusters', clusterName);
+export const clusterDir = join(kwokWorkdir, 'clusters', clusterName);
 /** Stable kubeconfig path for tools and tests (a copy of kwokctl's own). */
 export const kubeconfigPath = join(stateDir, `${clusterName}.kubeconfig`);
 export const nodeCount = 3;

@@ -20,7 +20,7 @@ export const defaultTemporal: TemporalServerOptions = {
   namespace: 'default',
 };
 
-const pidFile = (o: TemporalServerOptions) => `${o.dbFile}.pid`;
+export const pidFile = (o: TemporalServerOptions) => `${o.dbFile}.pid`;
 export const temporalLogFile = (o: TemporalServerOptions = defaultTemporal) => `${o.dbFile}.log`;
 export const temporalAddress = (o: TemporalServerOptions = defaultTemporal) => `${o.host}:${o.port}`;
 export const temporalUiUrl = (o: TemporalServerOptions = defaultTemporal) => `http://${o.host}:${o.uiPort}`;
@@ -69,4 +69,12 @@ export async function startTemporal(o: TemporalServerOptions = defaultTemporal):
 export async function stopTemporal(o: TemporalServerOptions = defaultTemporal): Promise<void> {
   await stopDaemon(pidFile(o));
   log('Temporal dev server stopped');
+}
+
+/** SIGKILLs the dev server (a crash: no shutdown, the SQLite file as it is); startTemporal() brings it back. */
+export async function killTemporal(o: TemporalServerOptions = defaultTemporal): Promise<void> {
+  const pid = readPid(pidFile(o));
+  if (pid === undefined || !isAlive(pid)) return;
+  process.kill(-pid, 'SIGKILL');
+  await waitFor(`Temporal (pid ${pid}) gone`, async () => !isAlive(pid), 10_000, 50);
 }
