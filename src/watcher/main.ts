@@ -6,6 +6,7 @@ import { makeKube } from '../k8s/client.ts';
 import { createLogger } from '../logger.ts';
 import { connectClient } from '../temporal/client.ts';
 import { describeConnection } from '../temporal/connection.ts';
+import { serveStateMetrics } from './metrics-server.ts';
 import { OpsWatcher } from './ops-watcher.ts';
 import { Provisioner } from './provisioner.ts';
 
@@ -18,6 +19,14 @@ const client = await connectClient(config.temporal);
 const ops = new OpsWatcher({ kube, client, temporal: config.temporal, log, resyncMs: config.resyncMs, namespace });
 await provisioner.start();
 await ops.start();
+if (config.metrics.watcherAddress) {
+  const address = config.metrics.watcherAddress;
+  await serveStateMetrics({ kube, log, address, namespace, defaultTimeout: config.defaultStepTimeout }).catch((e: unknown) => {
+    log.error(`OPSFLOW_WATCHER_METRICS_ADDRESS: cannot serve metrics on ${address}: ${(e as Error).message}`);
+    process.exit(2);
+  });
+  log.info('watcher metrics', { metrics: `http://${address}/metrics` });
+}
 log.info('watcher ready', { ...describeConnection(config.temporal), taskQueue: config.temporal.taskQueue });
 
 let stopping = false;

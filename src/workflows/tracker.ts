@@ -2,6 +2,7 @@
 // status by an activity, and the progress query reads it. Deterministic (workflow clock only).
 import { setHandler } from '@temporalio/workflow';
 import { countOperation, recordStepDuration, type OpsMetricTags } from './metrics.ts';
+import { publishRunState } from './search-attributes.ts';
 import type { OpsPhase, Progress, Step } from './shared.ts';
 import { progressQuery } from './shared.ts';
 
@@ -59,6 +60,7 @@ export class Tracker {
     this.phase = phase;
     this.message = message;
     if (this.metricTags && (phase === 'Successful' || phase === 'Failed' || phase === 'Skipped')) countOperation(this.metricTags, phase);
+    publishRunState(this.snapshot());
     await this.flush();
     await this.publish(this.snapshot());
   }
@@ -82,6 +84,7 @@ export class Tracker {
     }
     s.state = state;
     if (message !== undefined) s.message = message;
+    publishRunState(this.snapshot());
     await this.emit();
   }
 
