@@ -23,13 +23,15 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
 
-export function startOpsflowProcess(which: 'worker' | 'watcher', env: ProcessEnv, tag: string = which): OpsflowProcess {
+/** extra: more variables (they win over the defaults here). */
+export function startOpsflowProcess(which: 'worker' | 'watcher', env: ProcessEnv, tag: string = which, extra: Record<string, string> = {}): OpsflowProcess {
   const logFile = join(stateDir, 'test-processes', `${env.namespace}-${tag}.log`);
   const child = spawnOpsflow(which, {
     TEMPORAL_ADDRESS: env.temporalAddress,
     OPSFLOW_TASK_QUEUE: env.taskQueue,
     OPSFLOW_WATCH_NAMESPACE: env.namespace,
     OPSFLOW_RESYNC_SECONDS: '5',
+    ...extra,
   }, logFile);
   return {
     child,
