@@ -81,7 +81,7 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
     ns = await tempNamespace('helm-db');
     o = objects(ns.name);
     client = new Client({ connection: await Connection.connect({ address: temporalAddress() }), namespace: 'default' });
-    await helm(['install', RELEASE, chartDir, '-n', sys.name, '--take-ownership', '--wait', '--timeout', '3m',
+    await helm(['install', RELEASE, chartDir, '-n', sys.name, '--take-ownership', '--force-conflicts', '--wait', '--timeout', '3m',
       '--set', `temporal.address=${temporalAddress()}`, '--set', `temporal.uiUrl=${temporalUiUrl()}`, '--set', `temporal.taskQueue=${taskQueue}`,
       '--set', `databaseNamespaces={${ns.name}}`, '--set', `watchNamespace=${ns.name}`, '--set', 'watcher.resyncSeconds=5']);
     installed = true;
