@@ -18,6 +18,7 @@ import { bins, repoDir } from '../../devenv/paths.ts';
 import { temporalUiUrl } from '../../devenv/temporal.ts';
 import { workflowIdFor } from '../../src/temporal/ids.ts';
 import type { OpsInput } from '../../src/workflows/shared.ts';
+import { openBrowser, screenshotDir } from '../support/browser.ts';
 import { alertRules, dashboardQueries } from '../support/dashboards.ts';
 import { serviceAccountKubeconfig } from '../support/deploy.ts';
 import { chartDir, helm } from '../support/helm.ts';
@@ -162,6 +163,52 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the Web UI (headless Chromium): the run list shows phase and database, a run\'s page its phase, database and current step', async () => {
+    // A live run to look at: a Restart that waits for approval (nothing changes until approved).
+    await o.pgops('pg-approve', { type: 'Restart', databaseRef: { name: 'pg' }, approval: 'Required' });
+    const waiting = await eventually('pg-approve waiting', async () => {
+      const x = await o.ops('pg-approve');
+      return x.status?.phase === 'WaitingForApproval' && x.status.workflow?.url ? x : undefined;
+    }, 60_000, 500);
+    const browser = await openBrowser();
+    try {
+      const page = await browser.context.newPage();
+      // The columns an operator picks with "Configure Columns" (the Web UI keeps them in localStorage).
+      await page.addInitScript((cols) => localStorage.setItem('namespace-workflow-table-columns', JSON.stringify({ default: cols })),
+        ['Status', 'OpsflowPhase', 'OpsflowNamespace', 'OpsflowDatabase', 'OpsflowType', 'Workflow ID', 'Start', 'End'].map((label) => ({ label })));
+      const list = async (query: string, file: string) => {
+        await page.goto(`${temporalUiUrl()}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+        await page.getByText('pg-', { exact: false }).first().waitFor({ timeout: 30_000 });
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: join(screenshotDir, file), fullPage: true });
+        return page.$$eval('tr[data-testid="workflows-summary-configurable-table-row"]', (rows) => rows.map((r) => (r as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ')));
+      };
+      const rows = await list(`OpsflowNamespace="${ns.name}"`, 'run-list.png');
+      const row = (name: string) => rows.find((r) => r.includes(`/${ns.name}/${name}/`)) ?? '';
+      assert.match(row('pg-bad'), new RegExp(`FAILED Failed ${ns.name} pg UpdateVersion`), rows.join('\n'));
+      assert.match(row('pg-restart'), new RegExp(`COMPLETED Successful ${ns.name} pg Restart`), rows.join('\n'));
+      assert.match(row('pg-approve'), new RegExp(`RUNNING WaitingForApproval ${ns.name} pg Restart`), rows.join('\n'));
+      const failed = await list(`OpsflowPhase="Failed" AND OpsflowNamespace="${ns.name}"`, 'run-list-failed.png');
+      assert.equal(failed.length, 1, failed.join('\n'));
+      assert.match(failed[0] ?? '', /pg-bad/);
+
+      await page.goto(waiting.status?.workflow?.url ?? '');
+      await page.getByText('Current Details').first().waitFor({ timeout: 30_000 });
+      await page.getByText('Approval (Running)').first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(screenshotDir, 'run-page.png'), fullPage: true });
+      const text = (await page.innerText('body')).replace(/\s+/g, ' ');
+      assert.match(text, /Phase: WaitingForApproval/, text.slice(0, 2000));
+      assert.match(text, new RegExp(`Database: ${ns.name}/pg`));
+      assert.match(text, /Step: Approval \(Running\)/);
+      assert.match(text, /Restart .*\/pg/, 'the run\'s summary names the database');
+    } finally {
+      await browser.close();
+    }
+    // Out of the way of the next Restart (it would wait for its turn behind this one).
+    await o.remove('PostgresOpsRequest', 'pg-approve');
+    await eventually('pg-approve gone', async () => (await o.ops('pg-approve').then(() => undefined, () => true)), 60_000, 500);
   });
 
   it('helm upgrade keeps the data: no Pod replaced, the rows stay, and the upgraded processes run the next Restart; uninstall keeps CRDs, catalog and databases', async () => {
