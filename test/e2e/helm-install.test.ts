@@ -195,9 +195,15 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
       assert.match(failed[0] ?? '', /pg-bad/);
 
       await page.goto(waiting.status?.workflow?.url ?? '');
-      await page.getByText('Approval (Running)').first().waitFor({ timeout: 150_000 });
+      // The run's summary and current details are on its "User Metadata" tab (Web UI 2.54), each
+      // markdown rendered in its own frame.
+      await page.getByText('User Metadata').first().click({ timeout: 150_000 });
+      const text = await eventually('the run\'s current details rendered', async () => {
+        const parts = await Promise.all(page.frames().map((f) => f.innerText('body').catch(() => '')));
+        const all = parts.join(' ').replace(/\s+/g, ' ');
+        return /Step: Approval \(Running\)/.test(all) ? all : undefined;
+      }, 120_000, 1000);
       await page.screenshot({ path: join(screenshotDir, 'run-page.png'), fullPage: true });
-      const text = (await page.innerText('body')).replace(/\s+/g, ' ');
       assert.match(text, /Phase: WaitingForApproval/, text.slice(0, 2000));
       assert.match(text, new RegExp(`Database: ${ns.name}/pg`));
       assert.match(text, /Step: Approval \(Running\)/);
