@@ -36,6 +36,7 @@ export const bins = {
   etcd: join(cacheDir, `etcd-${version('ETCD_VERSION')}`, 'bin', 'etcd'),
   kwok: join(cacheDir, `kwok-${version('KWOK_VERSION')}`, 'bin', 'kwok'),
   kwokctl: join(cacheDir, `kwok-${version('KWOK_VERSION')}`, 'bin', 'kwokctl'),
+  helm: join(cacheDir, `helm-${version('HELM_VERSION')}`, 'bin', 'helm'),
 };
 
 export const kubernetesVersion = version('KUBERNETES_VERSION');

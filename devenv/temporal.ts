@@ -2,7 +2,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bins, stateDir } from './paths.ts';
-import { isAlive, log, readPid, startDaemon, stopDaemon, tcpAnswers, waitFor } from './process.ts';
+import { execFileAsync, isAlive, log, readPid, startDaemon, stopDaemon, tcpAnswers, waitFor } from './process.ts';
+
+/** opsflow's search attributes (src/temporal/client.ts), registered on the local server. */
+export const OPSFLOW_SEARCH_ATTRIBUTES = ['OpsflowDatabase', 'OpsflowNamespace', 'OpsflowType', 'OpsflowTargetVersion', 'OpsflowPhase'];
 
 export interface TemporalServerOptions {
   host: string;
@@ -47,6 +50,7 @@ export async function temporalHealthy(o: TemporalServerOptions = defaultTemporal
 export async function startTemporal(o: TemporalServerOptions = defaultTemporal): Promise<boolean> {
   if (await temporalHealthy(o)) {
     log(`Temporal already answers at ${temporalAddress(o)}; reusing it`);
+    await ensureSearchAttributes(o);
     return false;
   }
   const cli = requireTemporalCli();
@@ -58,12 +62,22 @@ export async function startTemporal(o: TemporalServerOptions = defaultTemporal):
     '--ip', o.host, '--port', String(o.port), '--ui-port', String(o.uiPort),
     '--db-filename', o.dbFile, '--namespace', o.namespace, '--log-level', 'warn',
     // opsflow's search attributes, so runs can be found by database and operation in the Web UI.
-    '--search-attribute', 'OpsflowDatabase=Keyword', '--search-attribute', 'OpsflowNamespace=Keyword',
-    '--search-attribute', 'OpsflowType=Keyword', '--search-attribute', 'OpsflowTargetVersion=Keyword',
+    ...OPSFLOW_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a}=Keyword`]),
   ], temporalLogFile(o), pidFile(o));
   await waitFor(`the Temporal server at ${temporalAddress(o)} (log: ${temporalLogFile(o)})`, () => temporalHealthy(o), 60_000);
   log(`Temporal is up: ${temporalAddress(o)}, Web UI ${temporalUiUrl(o)}`);
   return true;
+}
+
+/** A server started by an older checkout may lack a newer attribute (e.g. OpsflowPhase): add what is missing. */
+async function ensureSearchAttributes(o: TemporalServerOptions): Promise<void> {
+  if (!existsSync(bins.temporal)) return;
+  const base = ['--address', temporalAddress(o), '--namespace', o.namespace];
+  const { stdout } = await execFileAsync(bins.temporal, ['operator', 'search-attribute', 'list', ...base, '-o', 'json']);
+  for (const a of OPSFLOW_SEARCH_ATTRIBUTES.filter((x) => !stdout.includes(`"${x}"`))) {
+    log(`registering the search attribute ${a} on ${temporalAddress(o)}`);
+    await execFileAsync(bins.temporal, ['operator', 'search-attribute', 'create', ...base, '--name', a, '--type', 'Keyword']);
+  }
 }
 
 export async function stopTemporal(o: TemporalServerOptions = defaultTemporal): Promise<void> {

@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   OPSFLOW_DEFAULT_STEP_TIMEOUT: StepTimeoutSchema.default('10m'),
   OPSFLOW_RESYNC_SECONDS: z.coerce.number().int().positive().default(300),
   OPSFLOW_METRICS_ADDRESS: listenAddress.default('127.0.0.1:9464'),
+  // The watcher's state metrics: off unless set (the chart sets 0.0.0.0:9465).
+  OPSFLOW_WATCHER_METRICS_ADDRESS: listenAddress.optional(),
 }).superRefine((e, ctx) => {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
@@ -66,7 +68,7 @@ export type Config = {
   sync: { maxLagBytes: number; sizeTolerance: number };
   defaultStepTimeout: string;
   resyncMs: number;
-  metrics: { address: string };
+  metrics: { address: string; watcherAddress?: string };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -95,7 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sync: { maxLagBytes: e.OPSFLOW_SYNC_MAX_LAG_BYTES, sizeTolerance: e.OPSFLOW_SYNC_SIZE_TOLERANCE },
     defaultStepTimeout: e.OPSFLOW_DEFAULT_STEP_TIMEOUT,
     resyncMs: e.OPSFLOW_RESYNC_SECONDS * 1000,
-    metrics: { address: e.OPSFLOW_METRICS_ADDRESS },
+    metrics: { address: e.OPSFLOW_METRICS_ADDRESS, ...(e.OPSFLOW_WATCHER_METRICS_ADDRESS ? { watcherAddress: e.OPSFLOW_WATCHER_METRICS_ADDRESS } : {}) },
   };
 }
 

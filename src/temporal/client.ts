@@ -4,6 +4,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdCon
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import type { Config } from '../config.ts';
 import type { OpsInput } from '../workflows/shared.ts';
+import { PHASE_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import { databaseNameOf } from '../workflows/shared.ts';
 import { temporalConnectionOptions } from './connection.ts';
 import { workflowTypeFor } from '../api/registry.ts';
@@ -19,6 +20,8 @@ export const searchAttributes = {
   namespace: defineSearchAttributeKey('OpsflowNamespace', SearchAttributeType.KEYWORD),
   type: defineSearchAttributeKey('OpsflowType', SearchAttributeType.KEYWORD),
   targetVersion: defineSearchAttributeKey('OpsflowTargetVersion', SearchAttributeType.KEYWORD),
+  /** The OpsRequest's phase, Pending at start, then upserted by the run (src/workflows/search-attributes.ts). */
+  phase: PHASE_ATTRIBUTE,
 };
 
 export { workflowTypeFor } from '../api/registry.ts';
@@ -49,6 +52,7 @@ export async function startOpsWorkflow(client: Client, cfg: Config['temporal'], 
         { key: searchAttributes.database, value: databaseNameOf(input) },
         { key: searchAttributes.namespace, value: input.namespace },
         { key: searchAttributes.type, value: input.spec.type },
+        { key: searchAttributes.phase, value: 'Pending' },
         ...(input.spec.updateVersion ? [{ key: searchAttributes.targetVersion, value: input.spec.updateVersion.targetVersion }] : []),
       ]),
       staticSummary: `${input.spec.type} ${input.namespace}/${databaseNameOf(input)}${input.spec.updateVersion ? ` → ${input.spec.updateVersion.targetVersion}` : ''} (${input.kind} ${input.name})`,

@@ -12,6 +12,7 @@ import { createLogger } from '../logger.ts';
 import { connectClient } from '../temporal/client.ts';
 import { describeConnection } from '../temporal/connection.ts';
 import { leaderElectionConfig, watcherIntervals } from './leader-config.ts';
+import { serveStateMetrics } from './metrics-server.ts';
 import { OpsWatcher } from './ops-watcher.ts';
 import { Provisioner } from './provisioner.ts';
 import { TemporalRuns } from './run-status.ts';
@@ -48,6 +49,14 @@ const ops = new OpsWatcher({ kube, client, temporal: config.temporal, log, resyn
 Object.assign(parts, { provisioner, ops });
 await provisioner.start();
 await ops.start();
+if (config.metrics.watcherAddress) {
+  const address = config.metrics.watcherAddress;
+  await serveStateMetrics({ kube, log, address, namespace, defaultTimeout: config.defaultStepTimeout }).catch((e: unknown) => {
+    log.error(`OPSFLOW_WATCHER_METRICS_ADDRESS: cannot serve metrics on ${address}: ${(e as Error).message}`);
+    process.exit(2);
+  });
+  log.info('watcher metrics', { metrics: `http://${address}/metrics` });
+}
 elector?.start();
 log.info('watcher ready', {
   ...describeConnection(config.temporal), taskQueue: config.temporal.taskQueue,

@@ -2,6 +2,7 @@
 // status by an activity, and the progress query reads it. Deterministic (workflow clock only).
 import { isCancellation, setHandler } from '@temporalio/workflow';
 import { countOperation, recordStepDuration, type OpsMetricTags } from './metrics.ts';
+import { publishRunState } from './search-attributes.ts';
 import type { OpsPhase, Progress, Step } from './shared.ts';
 import { progressQuery } from './shared.ts';
 
@@ -91,6 +92,7 @@ export class Tracker {
     this.message = message;
     const final = phase === 'Successful' || phase === 'Failed' || phase === 'Skipped';
     if (this.metricTags && final) countOperation(this.metricTags, phase);
+    publishRunState(this.snapshot());
     await this.flush();
     await (final ? this.publishFinal : this.publish)(this.snapshot()).catch((e: unknown) => {
       if (isCancellation(e)) throw e;
@@ -116,6 +118,7 @@ export class Tracker {
     }
     s.state = state;
     if (message !== undefined) s.message = message;
+    publishRunState(this.snapshot());
     await this.emit();
   }
 

@@ -39,8 +39,8 @@ export async function canI(sa: string, args: string[]): Promise<boolean> {
 }
 
 /** A kubeconfig for the local API server that authenticates with a fresh token of the ServiceAccount. */
-export async function serviceAccountKubeconfig(sa: 'opsflow-watcher' | 'opsflow-worker'): Promise<string> {
-  const token = (await kubectl(['create', 'token', sa, '-n', SYSTEM_NS, '--duration=2h'])).trim();
+export async function serviceAccountKubeconfig(sa: string, namespace: string = SYSTEM_NS): Promise<string> {
+  const token = (await kubectl(['create', 'token', sa, '-n', namespace, '--duration=2h'])).trim();
   const admin = JSON.parse(await kubectl(['config', 'view', '--minify', '--flatten', '-o', 'json'])) as {
     clusters: Array<{ name: string; cluster: Record<string, unknown> }>;
   };
@@ -55,7 +55,7 @@ export async function serviceAccountKubeconfig(sa: 'opsflow-watcher' | 'opsflow-
   };
   const dir = join(stateDir, 'test-kubeconfigs');
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${sa}.kubeconfig`);
+  const path = join(dir, namespace === SYSTEM_NS ? `${sa}.kubeconfig` : `${namespace}-${sa}.kubeconfig`);
   writeFileSync(path, stringify(config), { mode: 0o600 });
   return path;
 }

@@ -23,7 +23,7 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
 
-/** extra: more environment (e.g. OPSFLOW_FAILPOINTS for a crash test). */
+/** extra: more environment, winning over the defaults here (e.g. OPSFLOW_FAILPOINTS for a crash test). */
 export function startOpsflowProcess(which: 'worker' | 'watcher', env: ProcessEnv, tag: string = which, extra: Record<string, string> = {}): OpsflowProcess {
   const logFile = join(stateDir, 'test-processes', `${env.namespace}-${tag}.log`);
   const child = spawnOpsflow(which, {

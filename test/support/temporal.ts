@@ -1,8 +1,11 @@
 // Temporal access for tests: the real dev server started by `npm test` (TEMPORAL_ADDRESS).
 import { existsSync } from 'node:fs';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { bins } from '../../devenv/paths.ts';
+import { FAILED_RUN_TYPE } from '../../src/workflows/failed-runs.ts';
 
 // Workers in tests log warnings only, so test output stays readable.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -41,4 +44,18 @@ async function startTimeSkipping(attempts: number): Promise<TestWorkflowEnvironm
 
 export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
+}
+
+/**
+ * The OpsResult of a run, whether it completed (Successful, Skipped) or failed because its
+ * OpsRequest ended Failed (src/workflows/failed-runs.ts: the result rides in the failure's details).
+ */
+export async function opsOutcome<T extends { phase: string; message: string }>(result: Promise<unknown>): Promise<T> {
+  try {
+    return (await result) as T;
+  } catch (e) {
+    const cause = e instanceof WorkflowFailedError ? e.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === FAILED_RUN_TYPE && cause.details?.[0]) return cause.details[0] as T;
+    throw e;
+  }
 }

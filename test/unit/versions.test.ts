@@ -11,6 +11,7 @@ describe('pinned versions', () => {
     ['ETCD_VERSION', /^v3\.5\.\d+$/],
     ['TEMPORAL_CLI_VERSION', /^\d+\.\d+\.\d+$/],
     ['TEMPORAL_TEST_SERVER_VERSION', /^\d+\.\d+\.\d+$/],
+    ['HELM_VERSION', /^v4\.\d+\.\d+$/],
   ];
   for (const [name, shape] of cases) {
     it(`${name} is an exact version`, () => assert.match(versions[name] ?? '', shape));

@@ -19,7 +19,7 @@ import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { clients, eventually, kubeConfig, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { startProvisioner } from '../support/provisioner.ts';
-import { devServerEnv, uniqueTaskQueue } from '../support/temporal.ts';
+import { devServerEnv, opsOutcome, uniqueTaskQueue } from '../support/temporal.ts';
 import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
 
 
@@ -67,7 +67,8 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
     await ns?.remove();
   });
 
-  const run = (input: OpsInput) => env.client.workflow.execute('postgresUpdateVersion', { taskQueue, workflowId: `${taskQueue}-${input.name}`, args: [input] }) as Promise<OpsResult>;
+  // A Failed OpsRequest fails its run (src/workflows/failed-runs.ts); opsOutcome reads its result either way.
+  const run = (input: OpsInput) => opsOutcome<OpsResult>(env.client.workflow.execute('postgresUpdateVersion', { taskQueue, workflowId: `${taskQueue}-${input.name}`, args: [input] }));
 
   async function assertUntouched(db: string, image: string): Promise<void> {
     const d = await o.db(db);
@@ -94,6 +95,15 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
         assert.equal(ops.status?.phase, c.phase);
         assert.match(ops.status?.message ?? '', c.message);
         await assertUntouched('val', 'postgres:16.13');
+        // In Temporal: a Failed OpsRequest's run is FAILED with the same message, a Skipped one
+        // COMPLETED; OpsflowPhase holds the phase (the Web UI's list filter finds it).
+        const d = await env.client.workflow.getHandle(`${taskQueue}-${input.name}`).describe();
+        assert.equal(d.status.name, c.phase === 'Failed' ? 'FAILED' : 'COMPLETED');
+        assert.deepEqual(d.searchAttributes.OpsflowPhase, [c.phase]);
+        if (c.phase === 'Failed') {
+          const failure = await env.client.workflow.getHandle(`${taskQueue}-${input.name}`).result().catch((e: unknown) => e);
+          assert.equal((failure as { cause?: { message?: string } }).cause?.message, ops.status?.message, 'the failure says what the OpsRequest says');
+        }
         if (c.name === 'unknown-db') {
           // The Web UI shows each activity with a summary naming what it acts on.
           const history = await env.client.workflow.getHandle(`${taskQueue}-${input.name}`).fetchHistory();

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../config.ts';
 import { makeKube, type Kube } from '../../k8s/client.ts';
 import { CliError, EXIT, target } from './errors.ts';
+import { setOutputFormat } from './output.ts';
 
 export const commonOptions = {
   kubeconfig: { type: 'string' },
@@ -38,9 +39,10 @@ export interface Ctx {
 }
 
 export function makeCtx(flags: CommonFlags): Ctx {
-  if (flags.output !== undefined && flags.output !== 'json' && flags.output !== 'text') {
-    throw new CliError(`--output: must be json or text, not ${flags.output}`, EXIT.usage);
+  if (flags.output !== undefined && !['json', 'yaml', 'text'].includes(flags.output)) {
+    throw new CliError(`--output: must be json, yaml or text, not ${flags.output}`, EXIT.usage);
   }
+  if (flags.output === 'json' || flags.output === 'yaml') setOutputFormat(flags.output);
   let config: Config;
   try {
     config = loadConfig({ ...process.env, ...(flags.address ? { TEMPORAL_ADDRESS: flags.address } : {}) });
@@ -62,7 +64,8 @@ export function makeCtx(flags: CommonFlags): Ctx {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new CliError('no Kubernetes cluster configured: set KUBECONFIG or pass --kubeconfig', EXIT.unreachable);
   target.server = cluster.server;
-  const json = flags.output === 'json';
+  // Machine output (json or yaml): one document on stdout, no human lines.
+  const json = flags.output === 'json' || flags.output === 'yaml';
   let client: Promise<Client> | undefined;
   return {
     kube: makeKube(kc),

@@ -2,6 +2,7 @@
 // run, so --help is quick); every error ends as one line on stderr with a documented exit code
 // (errors.ts EXIT).
 import { CliError, EXIT, target, toCliError } from './errors.ts';
+import { hoistGlobalFlags, programName } from './plugin.ts';
 import { usages } from './usage.ts';
 
 type Run = (argv: string[]) => Promise<number>;
@@ -16,30 +17,31 @@ const commands: Record<string, { load: () => Promise<Run>; usage: string; about:
   approve: { load: async () => (await import('./approve.ts')).approve, usage: usages.approve, about: 'approve a run waiting for approval' },
   cancel: { load: async () => (await import('./cancel.ts')).cancel, usage: usages.cancel, about: 'cancel a run (the database is resumed; the OpsRequest ends Failed)' },
   retry: { load: async () => (await import('./retry.ts')).retry, usage: usages.retry, about: 'start a Failed run again from its first unfinished step' },
+  version: { load: async () => (await import('./version.ts')).version, usage: usages.version, about: 'print the opsflow version' },
 };
 
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   return [
-    'usage: opsflow <command> [flags]',
+    `usage: ${programName()} <command> [flags]`,
     '',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.about}`),
     '',
-    'Common flags: --kubeconfig <file>, --context <name>, --as <user> (impersonate, as kubectl), -n/--namespace <ns>, --address <host:port> (Temporal; default TEMPORAL_ADDRESS), -o/--output json',
+    'Common flags: --kubeconfig <file>, --context <name>, --as <user> (impersonate, as kubectl), -n/--namespace <ns>, --address <host:port> (Temporal; default TEMPORAL_ADDRESS), -o/--output json|yaml; list: -A/--all-namespaces',
     'Exit codes: 0 success, 1 the operation Failed, 2 usage or bad input, 3 cluster or Temporal unreachable, 4 not found, 5 not allowed in the current state',
     '',
     ...Object.values(commands).map((c) => `  ${c.usage}`),
-  ].join('\n');
+  ].join('\n').replace(/(^|\s)opsflow (?=[a-z<])/g, `$1${programName()} `);
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = hoistGlobalFlags(argv);
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${help()}\n`);
     return name ? EXIT.ok : EXIT.usage;
   }
   const cmd = commands[name];
-  if (!cmd) throw new CliError(`unknown command ${name} (opsflow --help lists them)`, EXIT.usage);
+  if (!cmd) throw new CliError(`unknown command ${name} (${programName()} --help lists them)`, EXIT.usage);
   return (await cmd.load())(rest);
 }
 
@@ -47,7 +49,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     const err = toCliError(e, target.server);
-    process.stderr.write(`opsflow: ${err.message}\n`);
+    process.stderr.write(`${programName()}: ${err.message}\n`);
     process.exit(err.code);
   },
 );

@@ -1,4 +1,5 @@
-// The JSON shapes of --output json (stable field names for scripts).
+// The shapes of --output json|yaml (stable field names for scripts).
+import { stringify } from 'yaml';
 import type { Progress } from '../../workflows/shared.ts';
 import { databaseOf, dbKindOfOps, type OpsObject } from './refs.ts';
 
@@ -20,6 +21,13 @@ export function opsJson(o: OpsObject, p?: Progress, source?: string) {
   };
 }
 
+let format: 'json' | 'yaml' = 'json';
+/** Set once from -o/--output by the command's context. */
+export function setOutputFormat(f: 'json' | 'yaml'): void {
+  format = f;
+}
+
+/** One machine-readable document on stdout, in the -o format (json or yaml). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(format === 'yaml' ? stringify(value, { lineWidth: 0 }) : `${JSON.stringify(value, null, 2)}\n`);
 }

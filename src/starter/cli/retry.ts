@@ -9,6 +9,7 @@ import { updateStatus } from '../../k8s/resources.ts';
 import { workflowUrl } from '../../temporal/ids.ts';
 import { resetPointFor, stepsKeptByReset } from '../../temporal/reset-point.ts';
 import { parse } from './args.ts';
+import { printJson } from './output.ts';
 import { CliError, EXIT } from './errors.ts';
 import { workflowIdOf } from './progress.ts';
 import { resolveOps, type OpsObject } from './refs.ts';
@@ -54,7 +55,7 @@ export async function retry(argv: string[]): Promise<number> {
     conditions: (cur.status?.conditions ?? []).filter((c) => keep.includes(c.type)),
     workflow: { id, runId, url },
   } : undefined));
-  if (ctx.json) process.stdout.write(`${JSON.stringify({ kind: ops.kind, namespace: ref.namespace, name: ref.name, from: point.from, resetEventId: point.eventId, previousRunId: d.runId, workflow: { id, runId, url } }, null, 2)}\n`);
+  if (ctx.json) printJson({ kind: ops.kind, namespace: ref.namespace, name: ref.name, from: point.from, resetEventId: point.eventId, previousRunId: d.runId, workflow: { id, runId, url } });
   ctx.say(`retrying ${ops.kind} ${ref.namespace}/${ref.name} from ${point.from} (reset to event ${point.eventId}); new run ${runId}\nWeb UI   ${url}`);
   return EXIT.ok;
 }
