@@ -19,7 +19,7 @@ import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { eventually, kubeConfig, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { startProvisioner } from '../support/provisioner.ts';
-import { devServerEnv, uniqueTaskQueue } from '../support/temporal.ts';
+import { devServerEnv, opsOutcome, uniqueTaskQueue } from '../support/temporal.ts';
 
 describe('every run ends in a final phase, the database resumed (real Temporal, real API server)', function () {
   this.timeout(480_000);
@@ -74,7 +74,7 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
 
   it('Validate failing after its retries → Failed, naming the error; nothing changed', async () => {
     faults.validatePostgresRestart = async () => { throw new Error('the API server said no (injected)'); };
-    const r = (await (await start(await restart('val-fails', { maxRetries: 0 }))).result()) as OpsResult;
+    const r = await opsOutcome<OpsResult>((await start(await restart('val-fails', { maxRetries: 0 }))).result());
     assert.equal(r.phase, 'Failed');
     assert.match(r.message, /the API server said no \(injected\); nothing was changed/);
     const ops = await o.ops('val-fails');
@@ -91,7 +91,7 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
       if (attempts <= 3) throw new Error(`API server unavailable (injected, attempt ${attempts})`);
       return realResume(...a);
     };
-    const r = (await (await start(await restart('resume-retries', { maxRetries: 0 }))).result()) as OpsResult;
+    const r = await opsOutcome<OpsResult>((await start(await restart('resume-retries', { maxRetries: 0 }))).result());
     assert.equal(r.phase, 'Successful', r.message);
     assert.equal(attempts, 4, 'retried past maxRetries until it worked');
     assert.equal((await o.ops('resume-retries')).status?.phase, 'Successful');
@@ -104,7 +104,7 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
       if (p.phase === 'Progressing') throw ApplicationFailure.nonRetryable('status refused (injected)');
       return realRecord(ref, p);
     };
-    const r = (await (await start(await restart('status-refused', { maxRetries: 0 }))).result()) as OpsResult;
+    const r = await opsOutcome<OpsResult>((await start(await restart('status-refused', { maxRetries: 0 }))).result());
     assert.equal(r.phase, 'Successful', r.message);
     assert.equal((await o.ops('status-refused')).status?.phase, 'Successful');
     await assertResumed();
@@ -126,14 +126,14 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
     // its run is closed, so the next request does not wait for it.
     await holder.terminate('injected: terminated from the Web UI');
     assert.equal((await o.ops('a-holder')).status?.phase, 'WaitingForApproval');
-    const r = (await (await start(await restart('c-after'))).result()) as OpsResult;
+    const r = await opsOutcome<OpsResult>((await start(await restart('c-after'))).result());
     assert.equal(r.phase, 'Successful', r.message);
     await assertResumed();
   });
 
   it('a run started with a timeout outside the bounds (bypassing the CRD) ends Failed naming spec.timeout', async () => {
     const input = await restart('bad-timeout');
-    const r = (await (await start({ ...input, spec: { ...input.spec, timeout: '500ms' } })).result()) as OpsResult;
+    const r = await opsOutcome<OpsResult>((await start({ ...input, spec: { ...input.spec, timeout: '500ms' } })).result());
     assert.equal(r.phase, 'Failed');
     assert.match(r.message, /spec\.timeout: "500ms" is outside 10s \.\. 24h/);
     assert.equal((await o.ops('bad-timeout')).status?.phase, 'Failed');
