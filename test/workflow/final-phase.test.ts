@@ -3,7 +3,10 @@
 // injected by wrapping the real activities (a Validate that keeps failing, a Resume that fails
 // more often than spec.maxRetries allows, a refused status write, a cancel while queued).
 import assert from 'node:assert/strict';
+import { AuthenticationV1Api } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
+import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
+import { REQUESTED_BY_ANNOTATION } from '../../src/api/approval.ts';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities, type Activities } from '../../src/activities/index.ts';
@@ -16,7 +19,7 @@ import type { Provisioner } from '../../src/watcher/provisioner.ts';
 import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
 import type { OpsInput, OpsResult, Progress } from '../../src/workflows/shared.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
-import { eventually, kubeConfig, tempNamespace } from '../support/kube.ts';
+import { clients, eventually, kubeConfig, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { startProvisioner } from '../support/provisioner.ts';
 import { devServerEnv, opsOutcome, uniqueTaskQueue } from '../support/temporal.ts';
@@ -111,8 +114,14 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
   });
 
   it('a cancel while queued ends Failed (nothing changed); a request whose run closed never holds the queue', async () => {
-    // The first request waits for approval: its run is open and holds the queue.
-    const first = await restart('a-holder', { approval: 'Required' });
+    // The first request waits for approval: its run is open and holds the queue. The admission
+    // policy wants the creating user named as its requester.
+    const me = (await kubeConfig().makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } })).status?.userInfo?.username ?? '';
+    const created = (await clients().custom.createNamespacedCustomObject({
+      group: GROUP, version: VERSION, plural: 'postgresopsrequests', namespace: ns.name,
+      body: { apiVersion: API_VERSION, kind: 'PostgresOpsRequest', metadata: { name: 'a-holder', annotations: { [REQUESTED_BY_ANNOTATION]: me } }, spec: { type: 'Restart', databaseRef: { name: 'fp' }, approval: 'Required' } },
+    })) as { metadata: { uid: string }; spec: OpsInput['spec'] };
+    const first: OpsInput = { kind: 'PostgresOpsRequest', namespace: ns.name, name: 'a-holder', uid: created.metadata.uid, spec: created.spec };
     const holder = await start(first);
     await eventually('a-holder waiting for approval', async () => ((await o.ops('a-holder')).status?.phase === 'WaitingForApproval' ? true : undefined), 30_000, 300);
     const queued = await start(await restart('b-cancelled'));
