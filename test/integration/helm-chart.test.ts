@@ -64,6 +64,7 @@ describe('charts/opsflow (helm)', function () {
     const bindings = byKind(docs, 'RoleBinding') as Array<K8sDoc & { roleRef: { name: string }; subjects: Array<{ name: string; namespace: string }> }>;
     assert.deepEqual(bindings.map((b) => `${b.metadata.namespace}/${b.metadata.name}→${b.roleRef.name}:${b.subjects[0]?.namespace}/${b.subjects[0]?.name}`).sort(), [
       'demo/opsflow-watcher-secrets→opsflow-watcher-secrets:opsflow-system/opsflow-watcher', 'demo/opsflow-worker-secrets→opsflow-worker-secrets:opsflow-system/opsflow-worker',
+      'opsflow-system/opsflow-watcher-leader-election→opsflow-watcher-leader-election:opsflow-system/opsflow-watcher',
       'shop/opsflow-watcher-secrets→opsflow-watcher-secrets:opsflow-system/opsflow-watcher', 'shop/opsflow-worker-secrets→opsflow-worker-secrets:opsflow-system/opsflow-worker',
     ]);
     assert.ok(!byKind(docs, 'ClusterRoleBinding').some((b) => JSON.stringify(b).includes('secrets')), 'no cluster-wide Secret access');
@@ -76,8 +77,8 @@ describe('charts/opsflow (helm)', function () {
     cpSync(chartDir, copy, { recursive: true });
     const file = join(copy, 'templates', 'rbac.yaml');
     const text = readFileSync(file, 'utf8');
-    assert.ok(text.includes('verbs: [get, delete]'));
-    writeFileSync(file, text.replace('verbs: [get, delete]', 'verbs: [get, delete, list]'));
+    assert.ok(text.includes('verbs: [get, list, delete, patch]'));
+    writeFileSync(file, text.replace('verbs: [get, list, delete, patch]', 'verbs: [get, list, delete, patch, update]'));
     const { stdout } = await helm(['template', 'opsflow', copy, '-n', 'opsflow-system']);
     const docs = parseAllDocuments(stdout).map((d) => d.toJS() as K8sDoc).filter(Boolean);
     assert.deepEqual(rbacDiff(docs), ['opsflow-worker: rules differ']);
