@@ -89,7 +89,7 @@ async function awaitApproval(ops: OpsContext): Promise<void> {
     if (isCancellation(e)) {
       await CancellationScope.nonCancellable(async () => {
         await t.mark('Approval', 'Failed', 'cancelled before approval');
-        await t.setPhase('Failed', 'cancelled while waiting for approval; nothing was changed');
+        await ops.finish('Failed', 'cancelled while waiting for approval; nothing was changed');
       });
     }
     throw e;

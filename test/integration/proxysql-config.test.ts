@@ -8,10 +8,10 @@ import { createActivities } from '../../src/activities/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { makeKube } from '../../src/k8s/client.ts';
 import { createLogger } from '../../src/logger.ts';
-import { opsInputFrom, REDACTED } from '../../src/temporal/input.ts';
+import { opsInputFrom } from '../../src/temporal/input.ts';
 import type { Provisioner } from '../../src/watcher/provisioner.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
-import { eventually, kubeConfig, tempNamespace } from '../support/kube.ts';
+import { clients, eventually, kubeConfig, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { startProvisioner } from '../support/provisioner.ts';
 import { adminRows, proxyLogin } from '../support/proxysql.ts';
@@ -37,17 +37,19 @@ describe('ProxySQL Reconfigure activities on the local cluster (simulated ProxyS
 
   it('validates, applies twice without error, verifies on every member; then the same add is refused; nothing leaks', async () => {
     const o = objects(ns.name);
+    // A cleartext password is refused in an OpsRequest: it comes from a Secret the activity reads.
+    await clients().core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'svc-pw' }, stringData: { password } } });
     const spec = {
       type: 'Reconfigure', proxyRef: { name: 'px' },
       configuration: {
-        mysqlUsers: { reqType: 'add', users: [{ username: 'svc', password, default_hostgroup: 1 }] },
+        mysqlUsers: { reqType: 'add', users: [{ username: 'svc', passwordSecretRef: { name: 'svc-pw', key: 'password' }, default_hostgroup: 1 }] },
         mysqlQueryRules: { reqType: 'add', rules: [{ rule_id: 5, active: 1, match_digest: "^SELECT 'x'", destination_hostgroup: 1, apply: 1 }] },
         mysqlVariables: { default_query_timeout: 3600000 },
       },
     };
     const created = await o.create('ProxySQLOpsRequest', 'add', spec);
     const input = opsInputFrom('ProxySQLOpsRequest', { metadata: { namespace: ns.name, name: 'add', uid: created.metadata.uid }, spec: created.spec as never });
-    assert.ok(JSON.stringify(input).includes(REDACTED) && !JSON.stringify(input).includes(password), 'the input is redacted');
+    assert.ok(!JSON.stringify(input).includes(password), 'the input holds no password');
 
     const acts = createActivities({ kube: makeKube(kubeConfig()), log: createLogger({}, 'debug', (l) => lines.push(l)), config: loadConfig(), pollMs: 200 });
     const results: unknown[] = [];
@@ -85,7 +87,7 @@ describe('ProxySQL Reconfigure activities on the local cluster (simulated ProxyS
       return opsInputFrom('ProxySQLOpsRequest', { metadata: { namespace: ns.name, name, uid: c.metadata.uid }, spec: c.spec as never });
     };
     const nopw = await mk('nopw', { type: 'Reconfigure', proxyRef: { name: 'px' }, configuration: { mysqlUsers: { reqType: 'add', users: [{ username: 'x' }] } } });
-    assert.deepEqual(await acts.validateProxySQLReconfigure(nopw), { outcome: 'Failed', reason: 'spec.configuration.mysqlUsers.users[0].password: required when reqType is add' });
+    assert.deepEqual(await acts.validateProxySQLReconfigure(nopw), { outcome: 'Failed', reason: 'spec.configuration.mysqlUsers.users[0]: no password: give passwordSecretRef, or set spec.backend on ProxySQL px to take it from the backend' });
     const missing = await mk('missing', { type: 'Reconfigure', proxyRef: { name: 'nope' }, configuration: { mysqlVariables: { max_connections: 5 } } });
     assert.deepEqual(await acts.validateProxySQLReconfigure(missing), { outcome: 'Failed', reason: `spec.proxyRef: ProxySQL "nope" not found in namespace ${ns.name}` });
     await assert.rejects(acts.applyProxySQLConfiguration({ ...nopw, uid: 'another-uid' }, ['px-0']), /was replaced by another object/);
