@@ -965,14 +965,15 @@ class ContainerRunner {
   private async envWithPeers(rewrite: (v: string) => string): Promise<{ env: Record<string, string>; peers: Record<string, PeerRef> }> {
     const env = await this.resolveEnv();
     for (const k of Object.keys(env)) env[k] = rewrite(env[k] ?? '');
-    const peers = this.resolvePeers(env);
     const services = await this.resolveServices(env);
-    return { env: { ...env, ...services, ...Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, p.ip])) }, peers };
+    // A Service's picked Pod is a peer too: when it comes back with another IP, the process restarts.
+    const peers = { ...this.resolvePeers(env), ...services };
+    return { env: { ...env, ...Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, p.ip])) }, peers };
   }
 
   /** For every value naming a Service (<svc>.<ns>.svc): <NAME>ADDR = a Pod IP its selector picks now (Ready first). */
-  private async resolveServices(env: Record<string, string>): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
+  private async resolveServices(env: Record<string, string>): Promise<Record<string, PeerRef>> {
+    const out: Record<string, PeerRef> = {};
     for (const [k, v] of Object.entries(env)) {
       const m = SERVICE_DNS_NAME.exec(v);
       if (!m?.[1] || !m[2] || `${k}ADDR` in env) continue;
@@ -988,7 +989,7 @@ class ContainerRunner {
       const ready = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
       const pod = picked.find(ready) ?? picked[0];
       const addr = pod && ip(pod);
-      if (addr) out[`${k}ADDR`] = addr;
+      if (pod && addr) out[`${k}ADDR`] = { namespace: m[2], name: pod.metadata?.name ?? '', ip: addr };
     }
     return out;
   }
