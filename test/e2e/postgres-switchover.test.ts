@@ -72,7 +72,7 @@ describe('Postgres switchover end to end (worker killed at every step of the swi
     const primaries = await watchPrimaries(ns.name, 'pg', ['pg-0', 'pg-1', 'pg-2']);
     await kubectl(['apply', '-n', ns.name, '-f', '-'], stringify({
       apiVersion: 'opsflow.dev/v1alpha1', kind: 'PostgresOpsRequest', metadata: { name: 'rst' },
-      spec: { type: 'Restart', databaseRef: { name: 'pg' }, timeout: '5m' },
+      spec: { type: 'Restart', databaseRef: { name: 'pg' }, primaryUpdateMethod: 'Switchover', timeout: '5m' },
     }));
     const ops = await o.finished('PostgresOpsRequest', 'rst', 900_000);
     keepRestarting = false;
