@@ -37,6 +37,15 @@ export function earlierRequests(all: Ops[], self: { name: string; uid: string },
     .sort((a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
 }
 
+/** Pure: a is an older version than b (names that are not versions: only when they differ). */
+function isOlder(a: string, b: string): boolean {
+  try {
+    return compareVersions(a, b) < 0;
+  } catch {
+    return a !== b;
+  }
+}
+
 export function databaseActivities({ kube, pollMs = 200, runs }: ActivityDeps) {
   const readDb = (ref: DbRef) => getCustom<Db>(kube, ref);
   return {
