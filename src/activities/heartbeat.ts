@@ -1,6 +1,7 @@
 // Polling with heartbeats: long activities wait for the cluster by polling, heartbeating each time
 // so a crashed worker is noticed within the heartbeat timeout and the retry resumes the wait.
 import { Context, ApplicationFailure } from '@temporalio/activity';
+import { recordHeartbeat } from './liveness.ts';
 
 function inActivity(): Context | undefined {
   try {
@@ -11,7 +12,8 @@ function inActivity(): Context | undefined {
 }
 
 export function heartbeat(details?: unknown): void {
-  inActivity()?.heartbeat(details);
+  const ctx = inActivity();
+  if (ctx) recordHeartbeat(ctx, details);
 }
 
 /** Polls until check() returns a value; the activity's own timeout bounds the wait. */
@@ -20,7 +22,7 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, interval
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    ctx?.heartbeat(details?.());
+    if (ctx) recordHeartbeat(ctx, details?.());
     if (ctx) await ctx.sleep(intervalMs);
     else await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -12,7 +12,7 @@ import { describeConnection, temporalConnectionOptions } from '../temporal/conne
 import { installRuntime } from '../temporal/runtime.ts';
 import { connectClient } from '../temporal/client.ts';
 import { runLookup } from '../temporal/run-lookup.ts';
-import { workflowInterceptors, workflowsPath } from './workflow-modules.ts';
+import { workerOptions, workflowsPath } from './workflow-modules.ts';
 
 
 const log = createLogger({ component: 'worker' });
@@ -30,11 +30,12 @@ const worker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
+  ...workerOptions,
   // OPSFLOW_WORKFLOW_BUNDLE: a bundle prebuilt with bundleWorkflowCode (workflows + interceptors), so
   // a (re)started worker skips bundling; crash tests restart workers many times.
   ...(process.env.OPSFLOW_WORKFLOW_BUNDLE
     ? { workflowBundle: { codePath: process.env.OPSFLOW_WORKFLOW_BUNDLE } }
-    : { workflowsPath, interceptors: workflowInterceptors }),
+    : { workflowsPath }),
   activities: createActivities({ kube: makeKube(), log: withActivityContext(log), config, runs: runLookup(client) }),
 });
 log.info('worker started', { ...describeConnection(config.temporal), taskQueue: config.temporal.taskQueue, metrics: `http://${config.metrics.address}/metrics` });

@@ -9,6 +9,10 @@ import { approveSignal, databaseNameOf, type OpsInput, type OpsResult } from './
 import { errorMessage, Tracker } from './tracker.ts';
 import { stepTimeoutMs } from '../api/duration.ts';
 
+// Every running activity heartbeats every second (activities/liveness.ts, at most one RPC per 2 s), so
+// a long step whose worker died is retried elsewhere about 8 s after its last heartbeat, not 30 s.
+const LIVENESS_TIMEOUT = '8s';
+
 function options(input: OpsInput, kind: 'short' | 'long' | 'persistent'): ActivityOptions {
   const attempts = (input.spec.maxRetries ?? 5) + 1;
   const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: attempts };
@@ -17,10 +21,10 @@ function options(input: OpsInput, kind: 'short' | 'long' | 'persistent'): Activi
   switch (kind) {
     case 'short': return { startToCloseTimeout: '1m', retry };
     // Long steps wait on the cluster: bounded by spec.timeout, heartbeating so a dead worker is noticed.
-    case 'long': return { startToCloseTimeout: stepMs, heartbeatTimeout: '30s', retry };
+    case 'long': return { startToCloseTimeout: stepMs, heartbeatTimeout: LIVENESS_TIMEOUT, retry };
     // Resume and the final status write: retried with backoff until the API server answers,
     // whatever spec.maxRetries says (a database is never left paused, a run always ends final).
-    case 'persistent': return { startToCloseTimeout: stepMs, heartbeatTimeout: '30s', retry: { ...retry, maximumAttempts: Number.POSITIVE_INFINITY } };
+    case 'persistent': return { startToCloseTimeout: stepMs, heartbeatTimeout: LIVENESS_TIMEOUT, retry: { ...retry, maximumAttempts: Number.POSITIVE_INFINITY } };
   }
 }
 

@@ -6,7 +6,7 @@ import { runLookup } from '../../src/temporal/run-lookup.ts';
 import { createActivities, type Activities } from '../../src/activities/index.ts';
 import { makeKube } from '../../src/k8s/client.ts';
 import { createLogger } from '../../src/logger.ts';
-import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
+import { workerOptions, workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
 import { kubeConfig } from './kube.ts';
 import { temporalAddress } from './temporal.ts';
 
@@ -24,7 +24,7 @@ export async function startWorker(taskQueue: string, overrides: Partial<Activiti
   const clientConnection = await Connection.connect({ address: temporalAddress() });
   const runs = runLookup(new Client({ connection: clientConnection }));
   const real = createActivities({ kube: makeKube(kubeConfig()), log: createLogger({ component: 'test-worker' }, 'warn'), config: testConfig(taskQueue), pollMs: 200, runs });
-  const worker = await Worker.create({ connection, taskQueue, workflowsPath, interceptors: workflowInterceptors, activities: { ...real, ...overrides } });
+  const worker = await Worker.create({ connection, taskQueue, workflowsPath, ...workerOptions, activities: { ...real, ...overrides } });
   const running = worker.run();
   return {
     stop: async () => {

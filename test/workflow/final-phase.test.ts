@@ -16,7 +16,7 @@ import { createLogger } from '../../src/logger.ts';
 import { workflowIdFor } from '../../src/temporal/ids.ts';
 import { runLookup } from '../../src/temporal/run-lookup.ts';
 import type { Provisioner } from '../../src/watcher/provisioner.ts';
-import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
+import { workerOptions, workflowsPath } from '../../src/worker/workflow-modules.ts';
 import type { OpsInput, OpsResult, Progress } from '../../src/workflows/shared.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { clients, eventually, kubeConfig, tempNamespace } from '../support/kube.ts';
@@ -51,7 +51,7 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
       return fault ? fault(...args) : (f as (...a: unknown[]) => unknown)(...args);
     }]));
     worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowsPath, interceptors: workflowInterceptors,
+      connection: env.nativeConnection, taskQueue, workflowsPath, ...workerOptions,
       activities: { ...wrapped, checkPostgresSync: async () => 'replaced in this test: the sync check is not under test' },
     });
     running = worker.run();

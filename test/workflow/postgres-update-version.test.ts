@@ -20,7 +20,7 @@ import { clients, eventually, kubeConfig, tempNamespace } from '../support/kube.
 import { objects } from '../support/ops.ts';
 import { startProvisioner } from '../support/provisioner.ts';
 import { devServerEnv, opsOutcome, uniqueTaskQueue } from '../support/temporal.ts';
-import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
+import { workerOptions, workflowsPath } from '../../src/worker/workflow-modules.ts';
 
 
 describe('postgresUpdateVersion workflow (real Temporal, real API server)', function () {
@@ -42,7 +42,7 @@ describe('postgresUpdateVersion workflow (real Temporal, real API server)', func
     env = await devServerEnv();
     const real = createActivities({ kube: makeKube(kubeConfig()), log: createLogger({}, 'warn'), config: { sync: { maxLagBytes: 16 << 20, sizeTolerance: 0.2 }, temporal: { address: '', namespace: 'default', uiUrl: '', taskQueue } }, pollMs: 200 });
     worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowsPath, interceptors: workflowInterceptors,
+      connection: env.nativeConnection, taskQueue, workflowsPath, ...workerOptions,
       activities: {
         ...real,
         checkPostgresSync: async (_ns: string, db: string) => {
