@@ -15,8 +15,12 @@ import { singlestoreConfigActivities } from './singlestore-config.ts';
 import { singlestoreHealthActivities } from './singlestore-health.ts';
 import { singlestoreValidateActivities } from './singlestore-validate.ts';
 import { validateActivities } from './validate.ts';
+import { heartbeat } from './heartbeat.ts';
+import { withTransientRetry } from './kube-retry.ts';
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(given: ActivityDeps) {
+  // Every activity's API calls ride out a briefly absent kube-apiserver (kube-retry.ts).
+  const deps: ActivityDeps = { ...given, kube: withTransientRetry(given.kube, { onRetry: () => heartbeat() }) };
   return {
     ...validateActivities(deps),
     ...databaseActivities(deps),
