@@ -69,10 +69,13 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
   const metrics = { worker: '', watcher: '' };
   const taskQueue = uniqueTaskQueue('helm');
   const inputs: Record<string, OpsInput> = {};
-  // `kubectl opsflow`: the plugin on PATH, as a user installs it.
+  // `kubectl opsflow`: the plugin on PATH, as a user installs it, configured for the release's Temporal
+  // task queue (the CLI starts the runs it creates; on another queue no worker would pick them up).
   const pluginDir = mkdtempSync(join(tmpdir(), 'kubectl-plugins-'));
   symlinkSync(join(repoDir, 'bin', 'kubectl-opsflow.js'), join(pluginDir, 'kubectl-opsflow'));
-  const kc = (args: string[]) => run(bins.kubectl, args, { PATH: `${pluginDir}:${process.env.PATH ?? ''}`, KUBECONFIG: kubeconfigPath, TEMPORAL_ADDRESS: temporalAddress() });
+  const kc = (args: string[]) => run(bins.kubectl, args, {
+    PATH: `${pluginDir}:${process.env.PATH ?? ''}`, KUBECONFIG: kubeconfigPath, TEMPORAL_ADDRESS: temporalAddress(), OPSFLOW_TASK_QUEUE: taskQueue,
+  });
 
   /** Starts both processes with their Deployment's environment, as the chart's ServiceAccounts. */
   async function startProcesses(tag: string): Promise<void> {
@@ -182,6 +185,7 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
       const x = await o.ops(approve);
       return x.status?.phase === 'WaitingForApproval' && x.status.workflow?.url ? x : undefined;
     }, 60_000, 500);
+    assert.ok(waiting.metadata.annotations?.['opsflow.dev/requested-by'], 'the plugin named the requester');
     const browser = await openBrowser();
     try {
       const page = await browser.context.newPage();
