@@ -1,5 +1,6 @@
 // charts/opsflow: helm lint, bad values refused naming the field, the RBAC rules identical to
-// k8s/deploy's, the Temporal options rendered as the processes read them, and the whole rendering
+// k8s/deploy's, every object of k8s/deploy rendered by the chart (admission policies, user roles,
+// disruption budgets, Pod specs), the Temporal options rendered as the processes read them, and the whole rendering
 // (CRDs included) accepted by the real API server (server-side dry run) with no Pod Security warning.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,8 @@
 // the repo with the environment of the chart's Deployments and tokens of the chart's ServiceAccounts
 // (kwok's Pods run nothing), provision a Postgres and complete a Restart; a Failed request is found
 // in Temporal by OpsflowPhase and its run is FAILED; every metric the dashboard and the alerts
-// query is really exported; `kubectl opsflow` works as a plugin; `helm upgrade` keeps the data and
+// query is really exported; the chart's admission policy binds its ServiceAccounts; `kubectl opsflow`
+// works as a plugin (and requests a supervised Restart the Web UI shows); `helm upgrade` keeps the data and
 // `helm uninstall` keeps the CRDs, the catalog and the databases.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -127,6 +128,14 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
     inputs.bad = await o.pgops('pg-bad', { type: 'UpdateVersion', databaseRef: { name: 'pg' }, updateVersion: { targetVersion: '16.99' } });
     const bad = await o.finished('PostgresOpsRequest', 'pg-bad', 120_000);
     assert.equal(bad.status?.phase, 'Failed');
+    // The release's own scope policy binds its ServiceAccounts: RBAC lets the worker delete any Pod of
+    // the namespace, the policy only those opsflow manages.
+    await kubectl(['run', 'not-opsflows', '-n', ns.name, '--image=busybox', '--restart=Never']);
+    const refusal = await eventually('the chart\'s scope policy refuses', async () => {
+      const r = await run(bins.kubectl, ['--kubeconfig', kubeconfigPath, 'delete', 'pod', 'not-opsflows', '-n', ns.name, '--dry-run=server', `--as=system:serviceaccount:${sys.name}:${RELEASE}-worker`], {});
+      return r.code !== 0 && r.stderr.includes(`${RELEASE}-scope`) ? r.stderr : undefined;
+    }, 30_000, 500);
+    assert.match(refusal, /may only change or delete objects labelled app\.kubernetes\.io\/managed-by=opsflow/);
 
     const ids = async (query: string) => {
       const out: string[] = [];
