@@ -1,5 +1,6 @@
 // charts/opsflow: helm lint, bad values refused naming the field, the RBAC rules identical to
-// k8s/deploy's, the Temporal options rendered as the processes read them, and the whole rendering
+// k8s/deploy's, every object of k8s/deploy rendered by the chart (admission policies, user roles,
+// disruption budgets, Pod specs), the Temporal options rendered as the processes read them, and the whole rendering
 // (CRDs included) accepted by the real API server (server-side dry run) with no Pod Security warning.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,13 +12,15 @@ import { kubeconfigPath } from '../../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { bins, repoDir } from '../../devenv/paths.ts';
 import { execFileAsync } from '../../devenv/process.ts';
+import { chartVsDeploy, DEPLOY_FILES, type Doc } from '../support/chart-vs-deploy.ts';
 import { alertRules } from '../support/dashboards.ts';
 import { chartDir, helm, helmError, template, type K8sDoc } from '../support/helm.ts';
 import { clients, tempNamespace } from '../support/kube.ts';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 type Env = Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
-const deployDocs = parseAllDocuments(readFileSync(join(repoDir, 'k8s', 'deploy', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as K8sDoc & { rules?: Rule[] });
+const deployDocs = ['rbac.yaml', 'user-roles.yaml'].flatMap((f) => parseAllDocuments(readFileSync(join(repoDir, 'k8s', 'deploy', f), 'utf8')).map((d) => d.toJS() as K8sDoc & { rules?: Rule[] }));
+const shippedDocs = DEPLOY_FILES.flatMap((f) => parseAllDocuments(readFileSync(join(repoDir, 'k8s', 'deploy', f), 'utf8')).map((d) => d.toJS() as Doc).filter(Boolean));
 const byKind = (docs: K8sDoc[], kind: string) => docs.filter((d) => d.kind === kind);
 const containerEnv = (docs: K8sDoc[], name: string): Env => {
   const d = docs.find((x) => x.kind === 'Deployment' && x.metadata.name === name) as unknown as { spec: { template: { spec: { containers: Array<{ env: Env }> } } } } | undefined;
@@ -58,7 +61,7 @@ describe('charts/opsflow (helm)', function () {
     return out;
   }
 
-  it('grants exactly the rules of k8s/deploy/rbac.yaml, and the Secrets only in the listed namespaces', async () => {
+  it('grants exactly the rules of k8s/deploy/rbac.yaml (and user-roles.yaml), and the Secrets only in the listed namespaces', async () => {
     const docs = await template('opsflow', 'opsflow-system', ['databaseNamespaces={demo,shop}']);
     assert.deepEqual(rbacDiff(docs), []);
     const bindings = byKind(docs, 'RoleBinding') as Array<K8sDoc & { roleRef: { name: string }; subjects: Array<{ name: string; namespace: string }> }>;
@@ -83,6 +86,38 @@ describe('charts/opsflow (helm)', function () {
     const docs = parseAllDocuments(stdout).map((d) => d.toJS() as K8sDoc).filter(Boolean);
     assert.deepEqual(rbacDiff(docs), ['opsflow-worker: rules differ']);
     rmSync(copy, { recursive: true, force: true });
+  });
+
+  it('installs what k8s/deploy installs: same objects, rules, admission policies, disruption budgets and Pod specs (release opsflow, default values)', async () => {
+    const docs = await template('opsflow', 'opsflow-system');
+    assert.ok(shippedDocs.length >= 20, `${shippedDocs.length} objects in k8s/deploy`);
+    assert.deepEqual(chartVsDeploy(docs, shippedDocs), []);
+    // Another release's scope policy limits that release's own ServiceAccounts.
+    const other = await template('ops2', 'ops2');
+    const scope = other.find((d) => d.kind === 'ValidatingAdmissionPolicy' && d.metadata.name === 'ops2-opsflow-scope');
+    assert.match(JSON.stringify(scope), /system:serviceaccount:ops2:ops2-opsflow-worker', 'system:serviceaccount:ops2:ops2-opsflow-watcher/);
+    assert.ok(!(await template('opsflow', 'opsflow-system', ['admissionPolicies.enabled=false'])).some((d) => d.kind.startsWith('ValidatingAdmissionPolicy')));
+  });
+
+  it('a chart that lacks an object of k8s/deploy or renders one differently is caught (the check can fail)', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'opsflow-chart-'));
+    try {
+      cpSync(chartDir, copy, { recursive: true });
+      rmSync(join(copy, 'templates', 'user-roles.yaml'));
+      const file = join(copy, 'templates', 'admission-policies.yaml');
+      const text = readFileSync(file, 'utf8');
+      assert.ok(text.includes("request.operation == 'CREATE' || variables.wasManaged"));
+      writeFileSync(file, text.replace("request.operation == 'CREATE' || variables.wasManaged", 'true'));
+      const { stdout } = await helm(['template', 'opsflow', copy, '-n', 'opsflow-system', '--set', 'worker.replicas=1']);
+      const docs = parseAllDocuments(stdout).map((d) => d.toJS() as K8sDoc).filter(Boolean);
+      assert.deepEqual(chartVsDeploy(docs, shippedDocs).sort(), [
+        'ClusterRole opsflow-approver: missing', 'ClusterRole opsflow-requester: missing',
+        'Deployment opsflow-system/opsflow-worker: replicas differs', 'PodDisruptionBudget opsflow-system/opsflow-worker: missing',
+        'ValidatingAdmissionPolicy opsflow-scope: spec differs',
+      ]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('Temporal: TLS, mTLS from an existing Secret, server name and API key become the variables src/config.ts reads', async () => {
@@ -136,7 +171,7 @@ describe('charts/opsflow (helm)', function () {
     it('helm template --include-crds is accepted whole (server-side dry run), with no Pod Security warning', async () => {
       const docs = await template('opsflow-tpl', ns.name, [`databaseNamespaces={${ns.name}}`], ['--include-crds']);
       const kinds = new Set(docs.map((d) => d.kind));
-      for (const k of ['CustomResourceDefinition', 'PostgresVersion', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'RoleBinding', 'Deployment', 'Service']) assert.ok(kinds.has(k), k);
+      for (const k of ['CustomResourceDefinition', 'PostgresVersion', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'RoleBinding', 'Deployment', 'Service', 'PodDisruptionBudget', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) assert.ok(kinds.has(k), k);
       const p = execFileAsync(bins.kubectl, ['--kubeconfig', kubeconfigPath, 'apply', '--dry-run=server', '--server-side', '--force-conflicts', '--field-manager', 'helm-dry-run', '-f', '-'], { maxBuffer: 64 << 20 });
       p.child.stdin?.end(docs.map((d) => stringify(d)).join('---\n'));
       const { stdout, stderr } = await p;

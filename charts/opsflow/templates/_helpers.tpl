@@ -104,3 +104,40 @@ capabilities:
   secret: { secretName: {{ .Values.temporal.tls.existingSecret }} }
 {{- end }}
 {{- end -}}
+
+{{/* A process's affinity: the values', else its replicas preferably on different nodes. (dict "root" $ "component" "watcher") */}}
+{{- define "opsflow.affinity" -}}
+{{- $v := index .root.Values .component -}}
+{{- if $v.affinity -}}
+{{- toYaml $v.affinity -}}
+{{- else -}}
+podAntiAffinity:
+  preferredDuringSchedulingIgnoredDuringExecution:
+    - weight: 100
+      podAffinityTerm:
+        topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- include "opsflow.selector" . | nindent 12 }}
+{{- end -}}
+{{- end -}}
+
+{{/* Voluntary disruptions (node drains, cluster upgrades) keep one replica running; none with a single replica (it would block every drain). */}}
+{{- define "opsflow.pdb" -}}
+{{- if gt (int (index .root.Values .component).replicas) 1 }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include (printf "opsflow.%s" .component) .root }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "opsflow.labels" .root | nindent 4 }}
+    {{- include "opsflow.selector" . | nindent 4 }}
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      {{- include "opsflow.selector" . | nindent 6 }}
+{{- end }}
+{{- end -}}

@@ -2,7 +2,8 @@
 // the repo with the environment of the chart's Deployments and tokens of the chart's ServiceAccounts
 // (kwok's Pods run nothing), provision a Postgres and complete a Restart; a Failed request is found
 // in Temporal by OpsflowPhase and its run is FAILED; every metric the dashboard and the alerts
-// query is really exported; `kubectl opsflow` works as a plugin; `helm upgrade` keeps the data and
+// query is really exported; the chart's admission policy binds its ServiceAccounts; `kubectl opsflow`
+// works as a plugin (and requests a supervised Restart the Web UI shows); `helm upgrade` keeps the data and
 // `helm uninstall` keeps the CRDs, the catalog and the databases.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -30,14 +31,25 @@ import { metricNames } from '../support/promql.ts';
 import { pgQuery } from '../support/sql.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
 
-type EnvVar = { name: string; value?: string };
+type EnvVar = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } };
 const ROW = 'tr[data-testid="workflows-summary-configurable-table-row"]';
 const RELEASE = 'opsflow-e2e';
 
-/** The env of a Deployment's container as the chart rendered it (plain values only; no Secret is set here). */
+/**
+ * The env of a Deployment's container as the kubelet would give it to one of its Pods: plain values,
+ * and the Downward API's metadata.namespace / metadata.name (POD_NAMESPACE decides where the watcher
+ * elects its leader). A Secret reference is never resolved here.
+ */
 async function deploymentEnv(namespace: string, name: string): Promise<Record<string, string>> {
   const d = JSON.parse(await kubectl(['get', 'deployment', name, '-n', namespace, '-o', 'json'])) as { spec: { template: { spec: { containers: Array<{ env?: EnvVar[] }> } } } };
-  return Object.fromEntries((d.spec.template.spec.containers[0]?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']));
+  const field: Record<string, string> = { 'metadata.namespace': namespace, 'metadata.name': `${name}-e2e` };
+  const out: Record<string, string> = {};
+  for (const e of d.spec.template.spec.containers[0]?.env ?? []) {
+    const path = e.valueFrom?.fieldRef?.fieldPath;
+    if (e.value !== undefined) out[e.name] = e.value;
+    else if (path) out[e.name] = field[path] ?? assert.fail(`${name}: env ${e.name} reads ${path}, which this test does not provide`);
+  }
+  return out;
 }
 
 function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -58,6 +70,13 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
   const metrics = { worker: '', watcher: '' };
   const taskQueue = uniqueTaskQueue('helm');
   const inputs: Record<string, OpsInput> = {};
+  // `kubectl opsflow`: the plugin on PATH, as a user installs it, configured for the release's Temporal
+  // task queue (the CLI starts the runs it creates; on another queue no worker would pick them up).
+  const pluginDir = mkdtempSync(join(tmpdir(), 'kubectl-plugins-'));
+  symlinkSync(join(repoDir, 'bin', 'kubectl-opsflow.js'), join(pluginDir, 'kubectl-opsflow'));
+  const kc = (args: string[]) => run(bins.kubectl, args, {
+    PATH: `${pluginDir}:${process.env.PATH ?? ''}`, KUBECONFIG: kubeconfigPath, TEMPORAL_ADDRESS: temporalAddress(), OPSFLOW_TASK_QUEUE: taskQueue,
+  });
 
   /** Starts both processes with their Deployment's environment, as the chart's ServiceAccounts. */
   async function startProcesses(tag: string): Promise<void> {
@@ -95,6 +114,7 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
     if (installed) await helm(['uninstall', RELEASE, '-n', sys.name, '--wait']).catch(() => undefined);
     await ns?.remove();
     await sys?.remove();
+    rmSync(pluginDir, { recursive: true, force: true });
   });
 
   it('as the chart\'s ServiceAccounts: a Postgres is provisioned and restarted; OpsflowPhase finds the run, a Failed one is FAILED', async () => {
@@ -108,6 +128,14 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
     inputs.bad = await o.pgops('pg-bad', { type: 'UpdateVersion', databaseRef: { name: 'pg' }, updateVersion: { targetVersion: '16.99' } });
     const bad = await o.finished('PostgresOpsRequest', 'pg-bad', 120_000);
     assert.equal(bad.status?.phase, 'Failed');
+    // The release's own scope policy binds its ServiceAccounts: RBAC lets the worker delete any Pod of
+    // the namespace, the policy only those opsflow manages.
+    await kubectl(['run', 'not-opsflows', '-n', ns.name, '--image=busybox', '--restart=Never']);
+    const refusal = await eventually('the chart\'s scope policy refuses', async () => {
+      const r = await run(bins.kubectl, ['--kubeconfig', kubeconfigPath, 'delete', 'pod', 'not-opsflows', '-n', ns.name, '--dry-run=server', `--as=system:serviceaccount:${sys.name}:${RELEASE}-worker`], {});
+      return r.code !== 0 && r.stderr.includes(`${RELEASE}-scope`) ? r.stderr : undefined;
+    }, 30_000, 500);
+    assert.match(refusal, /may only change or delete objects labelled app\.kubernetes\.io\/managed-by=opsflow/);
 
     const ids = async (query: string) => {
       const out: string[] = [];
@@ -139,38 +167,34 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
   });
 
   it('kubectl opsflow: a plugin on PATH, with kubectl\'s -n, -A, --context, --kubeconfig, -o json|yaml and exit codes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kubectl-plugins-'));
-    symlinkSync(join(repoDir, 'bin', 'kubectl-opsflow.js'), join(dir, 'kubectl-opsflow'));
-    const env = { PATH: `${dir}:${process.env.PATH ?? ''}`, KUBECONFIG: kubeconfigPath, TEMPORAL_ADDRESS: temporalAddress() };
-    const kc = (args: string[]) => run(bins.kubectl, args, env);
-    try {
-      assert.match((await kc(['plugin', 'list'])).stdout, /kubectl-opsflow/);
-      const yamlList = await kc(['opsflow', 'list', '-n', ns.name, '-o', 'yaml']);
-      assert.equal(yamlList.code, 0, yamlList.stderr);
-      const rows = parse(yamlList.stdout) as Array<{ name: string; phase: string; database: { name: string } }>;
-      assert.deepEqual(rows.map((r) => `${r.name}:${r.phase}:${r.database.name}`).sort(), ['pg-bad:Failed:pg', 'pg-restart:Successful:pg']);
-      const context = (await kubectl(['config', 'current-context'])).trim();
-      const all = await kc(['opsflow', '-A', '--context', context, '--kubeconfig', kubeconfigPath, 'list', '--phase', 'Failed', '-o', 'json']);
-      assert.equal(all.code, 0, all.stderr);
-      assert.ok((JSON.parse(all.stdout) as Array<{ namespace: string; name: string }>).some((r) => r.namespace === ns.name && r.name === 'pg-bad'), 'global flags before the subcommand, all namespaces');
-      const missing = await kc(['opsflow', 'status', 'nope', '-n', ns.name]);
-      assert.equal(missing.code, 4, missing.stderr);
-      assert.match(missing.stderr, /^kubectl opsflow: /);
-      const noContext = await kc(['opsflow', 'list', '--context', 'nope']);
-      assert.equal(noContext.code, 2);
-      assert.match(noContext.stderr, /--context: no context named nope/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    assert.match((await kc(['plugin', 'list'])).stdout, /kubectl-opsflow/);
+    const yamlList = await kc(['opsflow', 'list', '-n', ns.name, '-o', 'yaml']);
+    assert.equal(yamlList.code, 0, yamlList.stderr);
+    const rows = parse(yamlList.stdout) as Array<{ name: string; phase: string; database: { name: string } }>;
+    assert.deepEqual(rows.map((r) => `${r.name}:${r.phase}:${r.database.name}`).sort(), ['pg-bad:Failed:pg', 'pg-restart:Successful:pg']);
+    const context = (await kubectl(['config', 'current-context'])).trim();
+    const all = await kc(['opsflow', '-A', '--context', context, '--kubeconfig', kubeconfigPath, 'list', '--phase', 'Failed', '-o', 'json']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.ok((JSON.parse(all.stdout) as Array<{ namespace: string; name: string }>).some((r) => r.namespace === ns.name && r.name === 'pg-bad'), 'global flags before the subcommand, all namespaces');
+    const missing = await kc(['opsflow', 'status', 'nope', '-n', ns.name]);
+    assert.equal(missing.code, 4, missing.stderr);
+    assert.match(missing.stderr, /^kubectl opsflow: /);
+    const noContext = await kc(['opsflow', 'list', '--context', 'nope']);
+    assert.equal(noContext.code, 2);
+    assert.match(noContext.stderr, /--context: no context named nope/);
   });
 
   it('the Web UI (headless Chromium): the run list shows phase and database, a run\'s page its phase, database and current step', async () => {
-    // A live run to look at: a Restart that waits for approval (nothing changes until approved).
-    await o.pgops('pg-approve', { type: 'Restart', databaseRef: { name: 'pg' }, approval: 'Required' });
-    const waiting = await eventually('pg-approve waiting', async () => {
-      const x = await o.ops('pg-approve');
+    // A live run to look at: a Restart that waits for approval (nothing changes until approved),
+    // requested through the plugin, which names its user (the admission policy wants requested-by).
+    const r = await kc(['opsflow', 'restart', 'postgres/pg', '-n', ns.name, '--approval', 'Required', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const approve = (JSON.parse(r.stdout) as { name: string }).name;
+    const waiting = await eventually(`${approve} waiting`, async () => {
+      const x = await o.ops(approve);
       return x.status?.phase === 'WaitingForApproval' && x.status.workflow?.url ? x : undefined;
     }, 60_000, 500);
+    assert.ok(waiting.metadata.annotations?.['opsflow.dev/requested-by'], 'the plugin named the requester');
     const browser = await openBrowser();
     try {
       const page = await browser.context.newPage();
@@ -189,7 +213,7 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
       const row = (name: string) => rows.find((r) => r.includes(`/${ns.name}/${name}/`)) ?? '';
       assert.match(row('pg-bad'), new RegExp(`FAILED Failed ${ns.name} pg UpdateVersion`), rows.join('\n'));
       assert.match(row('pg-restart'), new RegExp(`COMPLETED Successful ${ns.name} pg Restart`), rows.join('\n'));
-      assert.match(row('pg-approve'), new RegExp(`RUNNING WaitingForApproval ${ns.name} pg Restart`), rows.join('\n'));
+      assert.match(row(approve), new RegExp(`RUNNING WaitingForApproval ${ns.name} pg Restart`), rows.join('\n'));
       const failed = await list(`OpsflowPhase="Failed" AND OpsflowNamespace="${ns.name}"`, 'run-list-failed.png');
       assert.equal(failed.length, 1, failed.join('\n'));
       assert.match(failed[0] ?? '', /pg-bad/);
@@ -211,8 +235,8 @@ describe('helm install of charts/opsflow: provision, Restart, Web UI phase, metr
     } finally {
       await browser.close();
       // Out of the way of the next Restart (it would wait for its turn behind this one).
-      await o.remove('PostgresOpsRequest', 'pg-approve');
-      await eventually('pg-approve gone', async () => (await o.ops('pg-approve').then(() => undefined, () => true)), 60_000, 500);
+      await o.remove('PostgresOpsRequest', approve);
+      await eventually(`${approve} gone`, async () => (await o.ops(approve).then(() => undefined, () => true)), 60_000, 500);
     }
   });
 
