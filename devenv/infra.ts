@@ -1,9 +1,9 @@
 // `npm run infra:up|down`: start or stop the local stack (Temporal dev server + local cluster).
-import { startStack } from '../../devenv/stack.ts';
-import { stopCluster } from '../../devenv/cluster.ts';
-import { stopRuntime } from '../../devenv/runtime/daemon.ts';
-import { defaultPodsDir, killAllPodProcesses } from '../../devenv/runtime/pods.ts';
-import { stopTemporal } from '../../devenv/temporal.ts';
+import { startStack } from './stack.ts';
+import { stopCluster } from './cluster.ts';
+import { stopRuntime } from './runtime/daemon.ts';
+import { defaultPodsDir, killAllPodProcesses } from './runtime/pods.ts';
+import { stopTemporal } from './temporal.ts';
 
 const cmd = process.argv[2];
 if (cmd === 'up') {
