@@ -35,6 +35,8 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
   const taskQueue = uniqueTaskQueue('final');
   /** Per-test faults: replaces an activity while set. */
   const faults: Partial<Activities> = {};
+  /** The real activities, unwrapped (a fault calls through to them). */
+  let real: Activities;
 
   before(async () => {
     await installCrdsAndCatalog();
@@ -42,7 +44,7 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
     o = objects(ns.name);
     provisioner = await startProvisioner(ns.name);
     env = await devServerEnv();
-    const real = createActivities({
+    real = createActivities({
       kube: makeKube(kubeConfig()), log: createLogger({}, 'warn'), pollMs: 200, runs: runLookup(env.client),
       config: { sync: { maxLagBytes: 16 << 20, sizeTolerance: 0.2 }, temporal: { address: '', namespace: 'default', uiUrl: '', taskQueue } },
     });
@@ -66,8 +68,6 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
     await ns?.remove();
   });
 
-  /** The real activities, unwrapped (a fault calls through to them). */
-  const plain = () => createActivities({ kube: makeKube(kubeConfig()), log: createLogger({}, 'warn'), pollMs: 200, config: { sync: { maxLagBytes: 16 << 20, sizeTolerance: 0.2 }, temporal: { address: '', namespace: 'default', uiUrl: '', taskQueue } } });
   // The id the watcher would use: WaitForTurn looks runs up by it.
   const start = (input: OpsInput, type = 'postgresRestart') => env.client.workflow.start(type, { taskQueue, workflowId: workflowIdFor(input), args: [input] });
   const restart = (name: string, extra: Record<string, unknown> = {}) => o.pgops(name, { type: 'Restart', databaseRef: { name: 'fp' }, ...extra });
@@ -88,7 +88,7 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
 
   it('Resume failing more often than spec.maxRetries allows still resumes, and the run ends Successful', async () => {
     let attempts = 0;
-    const realResume = plain().resumeDatabase;
+    const realResume = real.resumeDatabase;
     faults.resumeDatabase = async (...a) => {
       attempts++;
       if (attempts <= 3) throw new Error(`API server unavailable (injected, attempt ${attempts})`);
@@ -102,7 +102,7 @@ describe('every run ends in a final phase, the database resumed (real Temporal, 
   });
 
   it('a status write refused for good does not fail the run: the final phase is still written', async () => {
-    const realRecord = plain().recordProgress;
+    const realRecord = real.recordProgress;
     faults.recordProgress = async (ref, p: Progress) => {
       if (p.phase === 'Progressing') throw ApplicationFailure.nonRetryable('status refused (injected)');
       return realRecord(ref, p);
