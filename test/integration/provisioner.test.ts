@@ -2,7 +2,7 @@
 // Services and Secrets; replicas are reconciled; deletion garbage-collects; the pause handshake
 // holds changes back; an unknown version changes nothing.
 import assert from 'node:assert/strict';
-import { PatchStrategy, setHeaderOptions, type V1StatefulSet } from '@kubernetes/client-node';
+import { PatchStrategy, PolicyV1Api, setHeaderOptions, type V1StatefulSet } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION, type DatabaseStatus } from '../../src/api/common.ts';
 import { getCondition } from '../../src/api/conditions.ts';
 import { kindInfo } from '../../src/api/kinds.ts';
@@ -74,6 +74,23 @@ describe('provisioner (real API server, controllers and kwok)', function () {
       return Object.values(r).every(Boolean) ? r : undefined;
     });
     assert.deepEqual(roles, { 'pg-0': 'primary', 'pg-1': 'standby', 'pg-2': 'standby' });
+  });
+
+  it('Postgres: a PodDisruptionBudget keeps the primary: its eviction is refused, a standby\'s is allowed', async () => {
+    const { kc, core } = clients();
+    const policy = kc.makeApiClient(PolicyV1Api);
+    const pdb = await eventually('PDB pg-primary', async () => policy.readNamespacedPodDisruptionBudget({ name: 'pg-primary', namespace: ns.name }).catch(() => undefined));
+    assert.equal(pdb.spec?.minAvailable, 1);
+    assert.deepEqual(pdb.spec?.selector?.matchLabels, { 'app.kubernetes.io/name': 'postgreses.opsflow.dev', 'app.kubernetes.io/instance': 'pg', 'opsflow.dev/role': 'primary' });
+    assert.equal(pdb.metadata?.ownerReferences?.[0]?.kind, 'Postgres');
+    // The disruption controller counts the primary as healthy before it refuses an eviction.
+    await eventually('PDB status', async () => {
+      const st = (await policy.readNamespacedPodDisruptionBudget({ name: 'pg-primary', namespace: ns.name })).status;
+      return st?.currentHealthy === 1 && st.disruptionsAllowed === 0 ? true : undefined;
+    }, 60_000);
+    const evict = (pod: string) => core.createNamespacedPodEviction({ name: pod, namespace: ns.name, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: ns.name }, deleteOptions: { dryRun: ['All'] } } });
+    await assert.rejects(evict('pg-0'), (e: { code?: number; body?: string }) => e.code === 429 && /disruption budget/i.test(String(e.body)));
+    await evict('pg-1');
   });
 
   it('SingleStore: aggregator and leaf StatefulSets; ProxySQL: one StatefulSet; both Ready', async () => {

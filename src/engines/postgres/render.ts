@@ -1,6 +1,7 @@
 // The Kubernetes objects of a Postgres (pure): one StatefulSet (OnDelete), a headless and a primary
-// Service (following the role label), the scripts ConfigMap and the config Secret.
-import type { V1ConfigMap, V1Container, V1StatefulSet } from '@kubernetes/client-node';
+// Service (following the role label), the scripts ConfigMap, the config Secret and the primary's
+// PodDisruptionBudget.
+import type { V1ConfigMap, V1Container, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
 import type { Postgres } from '../../api/databases.ts';
 import type { PostgresVersion } from '../../api/catalog.ts';
 import {
@@ -19,6 +20,22 @@ export const primaryPodName = (pg: Pick<Postgres, 'metadata' | 'status'>) => pg.
 /** The primary Service: selects the Pod labelled opsflow.dev/role=primary, so it follows a switchover. */
 export const primaryServiceName = (pg: Pick<Postgres, 'metadata'>) => pg.metadata.name ?? '';
 export const primarySelector = (pg: Postgres): Record<string, string> => ({ ...selectorLabels(pg), [ROLE_LABEL]: 'primary' });
+
+export const primaryPdbName = (pg: Pick<Postgres, 'metadata'>) => `${pg.metadata.name}-primary`;
+
+/**
+ * The primary's PodDisruptionBudget (minAvailable 1, following the role label), as CloudNativePG
+ * and the Zalando operator have: a node drain or any other eviction never takes the primary away;
+ * the drain waits until the primary has moved (a switchover: an opsflow Restart with
+ * primaryUpdateMethod Switchover). opsflow's own rolls delete Pods instead of evicting them, so the
+ * budget never blocks them and is never relaxed.
+ */
+export function primaryDisruptionBudget(pg: Postgres): V1PodDisruptionBudget {
+  return {
+    apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta(pg, primaryPdbName(pg)),
+    spec: { minAvailable: 1, selector: { matchLabels: primarySelector(pg) } },
+  };
+}
 
 export function podNames(pg: Postgres): string[] {
   return Array.from({ length: pg.spec.replicas }, (_, i) => `${pg.metadata.name}-${i}`);
@@ -96,5 +113,6 @@ export function renderPostgres(pg: Postgres, version: PostgresVersion, params: P
     governingService(pg, ports),
     clientService(pg, name, primarySelector(pg), ports),
     renderStatefulSet(pg, version),
+    primaryDisruptionBudget(pg),
   ];
 }
