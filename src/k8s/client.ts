@@ -1,5 +1,6 @@
 // Typed Kubernetes access: one KubeConfig (KUBECONFIG, ~/.kube/config or in-cluster) and its clients.
 import * as k8s from '@kubernetes/client-node';
+import { apiConfiguration, RetryingHttpLibrary, type UnreachableRetry } from './unreachable.ts';
 
 export interface Kube {
   kc: k8s.KubeConfig;
@@ -19,7 +20,32 @@ export function loadKubeConfig(): k8s.KubeConfig {
   return kc;
 }
 
-export function makeKube(kc: k8s.KubeConfig = loadKubeConfig()): Kube {
+export interface KubeOptions {
+  /** Requests wait for an API server that is away instead of failing at once (the worker's activities). */
+  retryUnreachable?: UnreachableRetry;
+}
+
+/** KubernetesObjectApi built from a configuration (its default namespace is set from the context, as makeApiClient does). */
+class ObjectApi extends k8s.KubernetesObjectApi {
+  static make(kc: k8s.KubeConfig, config: k8s.Configuration): k8s.KubernetesObjectApi {
+    const api = new ObjectApi(config);
+    api.setDefaultNamespace(kc);
+    return api;
+  }
+}
+
+export function makeKube(kc: k8s.KubeConfig = loadKubeConfig(), o: KubeOptions = {}): Kube {
+  if (o.retryUnreachable) {
+    const config = apiConfiguration(kc, new RetryingHttpLibrary(o.retryUnreachable));
+    return {
+      kc,
+      core: new k8s.CoreV1Api(config),
+      apps: new k8s.AppsV1Api(config),
+      custom: new k8s.CustomObjectsApi(config),
+      events: new k8s.EventsV1Api(config),
+      objects: ObjectApi.make(kc, config),
+    };
+  }
   return {
     kc,
     core: kc.makeApiClient(k8s.CoreV1Api),
