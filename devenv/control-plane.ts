@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { clusterDir, clusterHealthy } from './cluster.ts';
+import { clusterDir, clusterHealthy, kubectl } from './cluster.ts';
 import { isAlive, log, readPid, sleep, waitFor } from './process.ts';
 
 export interface Component {
@@ -124,13 +124,57 @@ export async function reviveControlPlane(timeoutMs = 120_000): Promise<string[]>
   return started;
 }
 
-/** SIGKILL the kube-apiserver, stay down for downMs, start it, wait until ready; then restart what died meanwhile. */
+/** The components that elect a leader on a Lease in kube-system, and exit when they cannot renew it. */
+const electing = ['kube-controller-manager', 'kube-scheduler'];
+
+async function leaseRenewedAt(name: string): Promise<number | undefined> {
+  try {
+    const out = await kubectl(['get', 'lease', '-n', 'kube-system', name, '-o', 'jsonpath={.spec.renewTime}', '--request-timeout=3s']);
+    const t = Date.parse(out.trim());
+    return Number.isNaN(t) ? undefined : t;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * After the API server came back (started at `since`): each electing controller either renews its
+ * Lease (it survived the outage) or exits once its renew deadline passes, possibly seconds after
+ * the API server is back, and is then started again. Waits until each one has renewed after
+ * `since`, so no controller dies unnoticed after this returns. Returns what it started.
+ */
+export async function settleControllers(since: number, timeoutMs = 90_000): Promise<string[]> {
+  const started: string[] = [];
+  const pending = new Set(electing.filter((n) => components().some((c) => c.name === n)));
+  const deadline = Date.now() + timeoutMs;
+  while (pending.size > 0) {
+    for (const name of [...pending]) {
+      if (!componentAlive(name)) {
+        await startComponent(name);
+        started.push(name);
+      } else if (((await leaseRenewedAt(name)) ?? 0) > since) {
+        pending.delete(name);
+      }
+    }
+    if (pending.size === 0) break;
+    if (Date.now() > deadline) throw new Error(`${[...pending].join(', ')} did not renew its lease within ${timeoutMs / 1000} s of the API server's restart (see ${join(clusterDir, 'logs')})`);
+    await sleep(500);
+  }
+  return started;
+}
+
+/**
+ * SIGKILL the kube-apiserver, stay down for downMs, start it, wait until ready; then make sure the
+ * controllers that exit on a lost lease are back (as a kubelet would). Returns what was started.
+ */
 export async function restartApiserver(downMs: number): Promise<string[]> {
   await stopComponent('kube-apiserver');
   await sleep(downMs);
+  const since = Date.now();
   await startComponent('kube-apiserver');
   await waitFor('the restarted kube-apiserver /readyz', clusterHealthy, 120_000, 250);
-  // A controller whose lease renewal was in flight may exit just after the API server is back.
-  await sleep(3_000);
-  return ['kube-apiserver', ...(await reviveControlPlane())];
+  const controllers = await settleControllers(since);
+  const rest = await reviveControlPlane();
+  if (controllers.length) log(`control plane: started again ${controllers.join(', ')}`);
+  return ['kube-apiserver', ...controllers, ...rest];
 }

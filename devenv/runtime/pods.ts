@@ -659,15 +659,23 @@ class PodWorker {
     const { core } = this.rt.kube;
     const name = p.metadata?.name ?? '';
     const namespace = p.metadata?.namespace ?? '';
-    try {
-      if (p.metadata?.finalizers?.length) {
-        await core.patchNamespacedPod({ name, namespace, body: { metadata: { finalizers: null } } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    // Retried until the API server answers (it may be restarting): the processes are gone and
+    // forgotten, so nothing else would ever remove the object, and a Pod left Terminating is
+    // never replaced by its StatefulSet.
+    for (let attempt = 0; !this.detached; attempt++) {
+      try {
+        if (p.metadata?.finalizers?.length) {
+          await core.patchNamespacedPod({ name, namespace, body: { metadata: { finalizers: null } } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+        }
+        await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: this.uid } } });
+        this.log.info('pod deleted');
+        return;
+      } catch (e) {
+        if (isNotFound(e) || isApiError(e, 409)) return;
+        if (attempt % 10 === 0) this.log.warn('could not delete the pod object; retrying', { error: apiErrorMessage(e), attempt });
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 4000)));
       }
-      await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: this.uid } } });
-      this.log.info('pod deleted');
-    } catch (e) {
-      if (!isNotFound(e) && !isApiError(e, 409)) this.log.warn('could not delete the pod object', { error: apiErrorMessage(e) });
     }
   }
 

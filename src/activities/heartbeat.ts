@@ -32,3 +32,16 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, interval
 export function impossible(message: string, type = 'OpsflowImpossible'): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, type);
 }
+
+/** Sleeps; inside an activity, with its cancellable sleep (a cancelled or timed-out attempt stops waiting). */
+export function activitySleep(ms: number): Promise<void> {
+  const ctx = inActivity();
+  return ctx ? ctx.sleep(ms) : new Promise((r) => setTimeout(r, ms));
+}
+
+/** The time left before this attempt's startToCloseTimeout, less a margin to report an error (ms). */
+export function attemptTimeLeftMs(fallbackMs: number, marginMs = 2_000): number {
+  const info = inActivity()?.info;
+  if (!info?.startToCloseTimeoutMs) return fallbackMs;
+  return Math.max(0, info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs - marginMs - Date.now());
+}

@@ -15,12 +15,15 @@ import { singlestoreConfigActivities } from './singlestore-config.ts';
 import { singlestoreHealthActivities } from './singlestore-health.ts';
 import { singlestoreValidateActivities } from './singlestore-validate.ts';
 import { validateActivities } from './validate.ts';
-import { heartbeat } from './heartbeat.ts';
-import { withTransientRetry } from './kube-retry.ts';
+import { activitySleep, attemptTimeLeftMs, heartbeat } from './heartbeat.ts';
+import { RETRY_BUDGET_MS, withTransientRetry } from './kube-retry.ts';
 
 export function createActivities(given: ActivityDeps) {
-  // Every activity's API calls ride out a briefly absent kube-apiserver (kube-retry.ts).
-  const deps: ActivityDeps = { ...given, kube: withTransientRetry(given.kube, { onRetry: () => heartbeat() }) };
+  // Every activity's API calls wait for an absent kube-apiserver until the attempt's deadline (kube-retry.ts).
+  const deps: ActivityDeps = {
+    ...given,
+    kube: withTransientRetry(given.kube, { onRetry: () => heartbeat(), sleep: activitySleep, budgetMs: () => attemptTimeLeftMs(RETRY_BUDGET_MS) }),
+  };
   return {
     ...validateActivities(deps),
     ...databaseActivities(deps),

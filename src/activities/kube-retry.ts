@@ -1,7 +1,8 @@
-// The activities' Kubernetes clients ride out a kube-apiserver that is briefly away (restarting,
-// "the request has been made before all known HTTP paths have been installed", throttling): each
-// call is retried with backoff for up to RETRY_BUDGET_MS, heartbeating meanwhile, before the error
-// reaches Temporal's own retry policy. Without it an apiserver restart during Validate used up
+// The activities' Kubernetes clients ride out a kube-apiserver that is away (restarting, "the
+// request has been made before all known HTTP paths have been installed", throttling, an outage):
+// each call is retried in place with backoff, heartbeating meanwhile, until the attempt's own
+// deadline (startToCloseTimeout; RETRY_BUDGET_MS outside an activity), before the error reaches
+// Temporal's own retry policy. So an outage delays a step instead of spending its attempts. Without it an apiserver restart during Validate used up
 // spec.maxRetries and failed a request that nothing was wrong with. Calls that create an object are
 // retried only when the server surely did not act (refused connection, 429, 503), so a lost answer
 // never creates twice; everything else opsflow calls is idempotent.
@@ -37,12 +38,14 @@ export function transience(e: unknown): { transient: boolean; surelyNotProcessed
 export interface RetryHooks {
   /** Called before each wait (an activity heartbeats here). */
   onRetry?: (error: unknown, attempt: number) => void;
+  /** Waits; an activity's sleep throws when the activity is cancelled, ending the retries. */
   sleep?: (ms: number) => Promise<void>;
-  budgetMs?: number;
+  /** How long a call may keep retrying, from its first try (ms); asked at each call. */
+  budgetMs?: number | (() => number);
 }
 
 export async function retryTransient<T>(call: () => Promise<T>, creates: boolean, hooks: RetryHooks = {}): Promise<T> {
-  const budget = hooks.budgetMs ?? RETRY_BUDGET_MS;
+  const budget = (typeof hooks.budgetMs === 'function' ? hooks.budgetMs() : hooks.budgetMs) ?? RETRY_BUDGET_MS;
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const started = Date.now();
   let delay = FIRST_DELAY_MS;

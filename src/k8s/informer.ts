@@ -3,6 +3,8 @@
 // cached object to the handler again (level-triggered reconcilers rely on it).
 import { makeInformer, type KubeConfig, type KubernetesObject, type ListPromise, type Informer, type ObjectCache } from '@kubernetes/client-node';
 
+const MAX_BACKOFF_MS = 4000;
+
 export interface ResilientInformerOptions<T extends KubernetesObject> {
   kc: KubeConfig;
   path: string;
@@ -50,7 +52,9 @@ export class ResilientInformer<T extends KubernetesObject> {
   private scheduleRestart(): void {
     if (this.stopped || this.restartTimer) return;
     const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    // Capped low: after an API server restart the watches are back within seconds (a failed list
+    // every few seconds while it is away costs nothing), not after a 30 s backoff.
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopped) return;

@@ -5,7 +5,7 @@
 // stops writing before any follower may take over (renewDeadline < leaseDuration).
 import * as k8s from '@kubernetes/client-node';
 import { apiErrorMessage, isConflict, isNotFound } from './client.ts';
-import { decide, observe, type LeaseRecord, type Observation } from './lease.ts';
+import { decide, nextRoundInMs, observe, type LeaseRecord, type Observation } from './lease.ts';
 import type { Logger } from '../logger.ts';
 
 export interface LeaderElectionConfig {
@@ -47,6 +47,8 @@ export class LeaderElector implements Leadership {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
+  /** How soon the holder's Lease expires, as judged in the last round (undefined: not waiting for one). */
+  private expiresInMs: number | undefined;
 
   constructor(private readonly o: LeaderElectorOptions) {
     this.api = o.kc.makeApiClient(k8s.CoordinationV1Api);
@@ -69,13 +71,14 @@ export class LeaderElector implements Leadership {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.loop = this.round().finally(() => this.schedule(this.o.retryPeriodMs));
+      this.loop = this.round().finally(() => this.schedule(nextRoundInMs(this.o.retryPeriodMs, this.expiresInMs)));
     }, ms);
   }
 
   private async round(): Promise<void> {
     const sentAt = this.now();
     let ok = false;
+    this.expiresInMs = undefined;
     try {
       // Bounded like client-go's renew (by the renew deadline); isLeader() is bounded by the clock anyway.
       ok = await timeout(this.tryAcquireOrRenew(sentAt), this.o.renewDeadlineMs);
@@ -128,6 +131,7 @@ export class LeaderElector implements Leadership {
     if (record) this.observation = observe(this.observation, record, now);
     const d = decide(record, this.observation, this.o.identity, now, this.o.leaseDurationMs);
     if (d.action === 'wait') {
+      this.expiresInMs = d.expiresInMs;
       if (this.leading) this.lose(`the lease is held by ${d.holder}`);
       return false;
     }

@@ -60,3 +60,13 @@ export function decide(record: LeaseRecord | undefined, obs: Observation | undef
   }
   return { action: 'update', record: fresh(true, record), acquired: true };
 }
+
+/**
+ * Pure: when the next round runs. Every retry period, except that a follower whose holder's Lease
+ * expires sooner tries right after it expires (client-go waits for its next period, up to one
+ * retry period more before a takeover).
+ */
+export function nextRoundInMs(retryPeriodMs: number, expiresInMs?: number): number {
+  if (expiresInMs === undefined) return retryPeriodMs;
+  return Math.min(retryPeriodMs, Math.max(0, expiresInMs) + 50);
+}

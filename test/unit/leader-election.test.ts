@@ -1,7 +1,7 @@
 // Leader election rules (pure): who may take the Lease when, with expiry judged on the local clock;
 // the watcher's election settings from the environment.
 import assert from 'node:assert/strict';
-import { decide, microTime, observe, type LeaseRecord } from '../../src/k8s/lease.ts';
+import { decide, microTime, nextRoundInMs, observe, type LeaseRecord } from '../../src/k8s/lease.ts';
 import { leaderElectionConfig, watcherIntervals } from '../../src/watcher/leader-config.ts';
 
 const D = 15_000;
@@ -51,6 +51,14 @@ describe('leader election (pure)', () => {
     assert.equal(renewed.at, 14_000);
     assert.equal(decide(held('b', 'r2'), renewed, 'a', 16_000, D).action, 'wait');
   });
+
+  const rounds: Array<{ name: string; expiresInMs?: number; want: number }> = [
+    { name: 'leader or no holder: every retry period', want: 2000 },
+    { name: 'holder expires in 10 s: the next period', expiresInMs: 10_000, want: 2000 },
+    { name: 'holder expires in 700 ms: right after it expires', expiresInMs: 700, want: 750 },
+    { name: 'holder expired meanwhile: at once', expiresInMs: -300, want: 50 },
+  ];
+  for (const r of rounds) it(`next round: ${r.name}`, () => assert.equal(nextRoundInMs(2000, r.expiresInMs), r.want));
 
   it('MicroTime has six fractional digits (the API server refuses milliseconds)', () => {
     assert.equal(microTime(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), '2026-01-02T03:04:05.678000Z');
