@@ -6,7 +6,11 @@ import { recordApplied } from '../k8s/applied-state.ts';
 import type { DbRef } from './database.ts';
 import { isNotFound, type Kube } from '../k8s/client.ts';
 import { ROLE_LABEL } from '../engines/common.ts';
+import { provisioningFor } from '../engines/provisioning.ts';
+import type { Database } from '../api/databases.ts';
+import { getCustom } from '../k8s/resources.ts';
 import type { ActivityDeps } from './deps.ts';
+import { failpoint } from './failpoints.ts';
 import { heartbeat, pollUntil } from './heartbeat.ts';
 
 /** Ops workflows own these template fields while they run (the provisioner owns the rest). */
@@ -79,6 +83,23 @@ export function podActivities({ kube, pollMs = 200 }: ActivityDeps) {
     }, pollMs);
   }
 
+  /**
+   * The role a member of this StatefulSet has, from its database (the provisioner's own rule): for a
+   * replacement that has no role label yet because the worker that deleted its predecessor died
+   * before copying the label over. The provisioner, paused, would not label it until the end.
+   */
+  async function roleFromDatabase(namespace: string, statefulSet: string, podName: string): Promise<string | undefined> {
+    const owner = (await readSts(namespace, statefulSet)).metadata?.ownerReferences?.find((o) => o.controller);
+    if (!owner) return undefined;
+    let p;
+    try {
+      p = provisioningFor(owner.kind);
+    } catch {
+      return undefined;
+    }
+    return p.podRole(await getCustom<Database>(kube, { kind: owner.kind, namespace, name: owner.name }), podName);
+  }
+
   return {
     /** The current UID of each Pod (for a restart: the Pods to replace). */
     async podUids(namespace: string, pods: string[]): Promise<Record<string, string>> {
@@ -129,13 +150,14 @@ export function podActivities({ kube, pollMs = 200 }: ActivityDeps) {
           // 404: gone already; 409: the precondition failed, so it is a replacement: wait for it.
           if (!isNotFound(e) && !(e as { code?: number }).code?.toString().startsWith('409')) throw e;
         }
+        failpoint(`rollPod-deleted:${podName}`);
       } else if (pod) {
         oldUid = pod.metadata?.uid;
       }
       heartbeat({ pod: podName, oldUid });
       // The role label (set by the provisioner, which is paused now) goes with the member to its
       // replacement at once, so a Service selecting it (Postgres' primary) keeps its endpoint.
-      const role = pod?.metadata?.labels?.[ROLE_LABEL];
+      const role = pod?.metadata?.labels?.[ROLE_LABEL] ?? (await roleFromDatabase(namespace, statefulSet, podName));
       const ready = await pollUntil(async () => {
         const p = await readPod();
         if (!p || p.metadata?.deletionTimestamp || p.metadata?.uid === oldUid || !done(p)) return undefined;
