@@ -6,6 +6,7 @@ import { stepTimeoutMs } from '../api/duration.ts';
 import type { Activities } from '../activities/index.ts';
 import type { SwitchoverResult } from '../activities/postgres-switchover.ts';
 import { planPrimaryUpdate } from '../engines/postgres/plan.ts';
+import { countPodRolled } from './metrics.ts';
 import { rollPodStep, type OpsContext } from './ops-steps.ts';
 
 export type PostgresOps = OpsContext;
@@ -60,5 +61,8 @@ export async function rollPostgresMembers(ops: PostgresOps, plan: MembersPlan): 
   const switchover = proxyActivities<Activities>({ startToCloseTimeout: stepTimeoutMs(input.spec.timeout), heartbeatTimeout: '10s', retry });
   await t.step('Switchover', () => switchover.switchoverPostgres(input.namespace, dbRef.name, plan.primary, target), (r) =>
     `${target} is the primary${writeStop(r)}; ${plan.primary} rejoins as a standby${r.repointed.length ? `; repointed ${r.repointed.join(', ')}` : ''}`);
+  // The switchover stopped the old primary (its Pod is replaced, as a standby): a rolled Pod, which
+  // its RestartPod step below then finds already done.
+  countPodRolled(ops.metricTags);
   await roll(plan.primary);
 }
