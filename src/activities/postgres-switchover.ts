@@ -6,11 +6,13 @@
 //   3. the decision, recorded before anything stops: status.primary = target, then the role label
 //      moved (old → standby first, then target → primary; the primary Service follows the label);
 //   4. standby.signal + opsflow-demoted written into the old primary's data directory (COPY … TO,
-//      as the server), then its Pod deleted (UID precondition): a fast shutdown, which ends only
+//      as the server), a second CHECKPOINT, then its Pod deleted (UID precondition): a fast shutdown, which ends only
 //      once the standbys have flushed its shutdown checkpoint; its replacement can only start as a
 //      standby (rewound if its timeline diverged, see bootstrap.sh);
 //   5. once the old primary's process is gone (its Pod object is, which the kubelet removes only
-//      after the containers stopped) and the target has replayed all it received: pg_promote();
+//      after the containers stopped) and the target has replayed all it received: pg_promote().
+//      Writes are stopped from 4 to 5, so that stretch polls every 20 ms (10 ms for the promotion)
+//      over one connection to the target held from before the stop;
 //   6. repoint the other running standbys (primary_conninfo by ALTER SYSTEM, then a reload).
 //
 // Idempotent and crash-safe: every attempt starts from what the cluster says (status.primary, the
@@ -155,6 +157,15 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
           let stopLsn: string | undefined;
           let stoppedAt: number | undefined;
           let goneAt: number | undefined;
+          // No other member may answer as a primary: asked of all at once, while the old one stops.
+          const others = members.filter((p) => p !== to && p !== from);
+          const checkOthers = async () => {
+            const roles = await Promise.all(others.map(async (m) => [m, await role(m)] as const));
+            for (const [m, r] of roles) {
+              if (r === 'primary') throw impossible(`switchover ${from} → ${to}: ${m} answers as a primary; not promoting ${to} (two primaries)`);
+            }
+          };
+          let othersChecked = false;
           for (;;) {
             const r = await role(from);
             if (r === 'standby') break;
@@ -174,6 +185,8 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
               EXECUTE format('COPY (SELECT 1 WHERE false) TO %L', current_setting('data_directory') || '/opsflow-demoted');
             END $$`);
             failpoint('switchover-demoted');
+            // Again just before the stop, so its shutdown checkpoint has next to nothing to write.
+            await sql(from, 'CHECKPOINT');
             stopLsn = (await sql<{ lsn: string }>(from, 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn;
             await targetRole(); // the connection to the target, opened before writes stop
             stoppedAt = Date.now();
@@ -184,15 +197,15 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
             }
             heartbeat({ stopping: from, uid });
             failpoint('switchover-stopping');
-            await wait(`${from} (Pod ${uid}) to stop`, async () => ((await readPod(from))?.metadata?.uid !== uid ? true : undefined), stoppedPollMs);
+            await Promise.all([
+              wait(`${from} (Pod ${uid}) to stop`, async () => ((await readPod(from))?.metadata?.uid !== uid ? true : undefined), stoppedPollMs),
+              checkOthers(),
+            ]);
+            othersChecked = true;
             goneAt = Date.now();
+            break; // its Pod of this attempt is gone, after the markers: it cannot return as a primary
           }
-          // No other member may answer as a primary (asked of all at once: writes are stopped).
-          const others = members.filter((p) => p !== to && p !== from);
-          const roles = await Promise.all(others.map(async (m) => [m, await role(m)] as const));
-          for (const [m, r] of roles) {
-            if (r === 'primary') throw impossible(`switchover ${from} → ${to}: ${m} answers as a primary; not promoting ${to} (two primaries)`);
-          }
+          if (!othersChecked) await checkOthers();
           let replayedAt: number | undefined;
           if ((await targetRole()) === 'standby') {
             // Everything the old primary wrote (up to its shutdown checkpoint) received and replayed.
@@ -202,12 +215,17 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
               return x?.done ? true : undefined;
             }, stoppedPollMs);
             replayedAt = Date.now();
-            const [p] = await onTarget<{ ok: boolean }>('SELECT pg_promote(true, 60) AS ok').catch(async (e: unknown) => {
+            // pg_promote(false) and our own poll: its built-in wait looks every 100 ms only.
+            await onTarget('SELECT pg_promote(false)').catch(async (e: unknown) => {
               // Promoted meanwhile by a concurrent attempt: pg_promote refuses on a primary.
-              if ((await targetRole()) === 'primary') return [{ ok: true }];
-              throw e;
+              if ((await targetRole()) !== 'primary') throw e;
             });
-            if (!p?.ok) throw ApplicationFailure.retryable(`pg_promote() on ${to} did not finish within 60 s`, 'PromoteTimeout');
+            const promoteBy = Date.now() + 60_000;
+            await wait(`${to} to finish its promotion`, async () => {
+              if ((await targetRole()) === 'primary') return true;
+              if (Date.now() > promoteBy) throw ApplicationFailure.retryable(`pg_promote() on ${to} did not finish within 60 s`, 'PromoteTimeout');
+              return undefined;
+            }, 10);
           }
           if (stoppedAt !== undefined) {
             const promotedAt = Date.now();
