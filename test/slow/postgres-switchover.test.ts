@@ -2,7 +2,9 @@
 // 3-member Postgres rolls the standbys, switches the primary over to pg-1 and restarts pg-0 as its
 // standby, while the worker process is SIGKILLed at every step of the switchover (failpoints: each
 // point kills the real worker once; a new worker takes the retry one point further) and a watcher
-// polls every member: never two primaries.
+// polls every member: never two primaries. In test/slow: 4.6 min at a load average of ~14 on this
+// 2-core machine, 10 min at ~30 (7 kills, each costing the 10 s heartbeat timeout plus the retry
+// back-off); the e2e budget wants ~4.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
