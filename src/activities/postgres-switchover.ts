@@ -207,23 +207,38 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
           }
           if (!othersChecked) await checkOthers();
           let replayedAt: number | undefined;
-          if ((await targetRole()) === 'standby') {
+          // The target must answer before anything is decided about it: one that is restarting
+          // (e.g. the local runtime hands it a new address) is neither promoted nor passed over.
+          const targetNow = await wait(`${to} to answer`, async () => {
+            const r = await targetRole();
+            return r === 'unreachable' ? undefined : r;
+          }, stoppedPollMs);
+          if (targetNow === 'standby') {
             // Everything the old primary wrote (up to its shutdown checkpoint) received and replayed.
             await wait(`${to} to replay the old primary's last WAL`, async () => {
               const [x] = await onTarget<{ done: boolean }>(`SELECT COALESCE(pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn(), true)
-                AND ($1::pg_lsn IS NULL OR pg_last_wal_receive_lsn() > $1::pg_lsn) AS done`, [stopLsn ?? null]).catch(() => []);
+                AND ($1::pg_lsn IS NULL OR GREATEST(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) > $1::pg_lsn) AS done`, [stopLsn ?? null]).catch(() => []);
               return x?.done ? true : undefined;
             }, stoppedPollMs);
             replayedAt = Date.now();
-            // pg_promote(false) and our own poll: its built-in wait looks every 100 ms only.
-            await onTarget('SELECT pg_promote(false)').catch(async (e: unknown) => {
-              // Promoted meanwhile by a concurrent attempt: pg_promote refuses on a primary.
-              if ((await targetRole()) !== 'primary') throw e;
-            });
+            // pg_promote(false) and our own poll: its built-in wait looks every 100 ms only. A target
+            // that restarted meanwhile (a new connection finds it a standby again) lost the request:
+            // it is asked again.
+            let promotedOn: pg.Client | undefined;
+            const promote = async () => {
+              await onTarget('SELECT pg_promote(false)').catch(async (e: unknown) => {
+                // Promoted meanwhile by a concurrent attempt: pg_promote refuses on a primary.
+                if ((await targetRole()) !== 'primary') throw e;
+              });
+              promotedOn = held;
+            };
+            await promote();
             const promoteBy = Date.now() + 60_000;
             await wait(`${to} to finish its promotion`, async () => {
-              if ((await targetRole()) === 'primary') return true;
+              const r = await targetRole();
+              if (r === 'primary') return true;
               if (Date.now() > promoteBy) throw ApplicationFailure.retryable(`pg_promote() on ${to} did not finish within 60 s`, 'PromoteTimeout');
+              if (r === 'standby' && held !== promotedOn) await promote().catch(() => undefined);
               return undefined;
             }, 10);
           }
