@@ -1,16 +1,19 @@
 // Write downtime of a 3-member Postgres minor update (prints figures from one run; not a test): a
-// writer inserts in a loop through the primary (on an error it re-resolves the current primary:
-// the Pod labelled opsflow.dev/role=primary, the one the primary Service selects) while an
+// writer inserts in a loop through the primary (on an error it reconnects to the current primary:
+// the Pod labelled opsflow.dev/role=primary, the one the primary Service selects, followed by a
+// watch the way kube-proxy follows a Service's endpoints, not by an API call per error) while an
 // UpdateVersion runs, once with primaryUpdateMethod Switchover (16.13 → 16.14) and once with Restart
 // (16.14 → 16.15), on the same database. Per run: the longest write gap, the total gap (every gap
 // between two acknowledged writes longer than GAP_MS) and the acknowledged writes missing from the
 // primary afterwards (must be 0). Target: longest gap with a switchover ≤ ⅓ of that with a restart.
 // Needs the local stack with its data plane: `npm run infra:up` first.
 import type { ChildProcess } from 'node:child_process';
+import type { V1Pod } from '@kubernetes/client-node';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { API_VERSION, GROUP, VERSION } from '../src/api/common.ts';
 import { makeKube } from '../src/k8s/client.ts';
+import { ResilientInformer } from '../src/k8s/informer.ts';
 import { kubeconfigPath, kubectl } from '../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../devenv/crds.ts';
 import { eventually, spawnOpsflow } from '../devenv/process.ts';
@@ -33,10 +36,18 @@ async function credentials(): Promise<{ user: string; password: string }> {
   return { user: dec('username'), password: dec('password') };
 }
 
+const primarySelector = `app.kubernetes.io/instance=${DB},opsflow.dev/role=primary`;
+// The Pods the primary Service selects, kept current by a watch (what kube-proxy does for a Service).
+const primaryPods = new ResilientInformer<V1Pod>({
+  kc: kube.kc, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: primarySelector,
+  list: () => kube.core.listNamespacedPod({ namespace: ns, labelSelector: primarySelector }) as never,
+  onEvent: () => undefined,
+});
+
 /** The current primary's IP: the Pod the primary Service selects (role label), as a client would reach it. */
 async function primaryIp(): Promise<string | undefined> {
-  const pods = (await kube.core.listNamespacedPod({ namespace: ns, labelSelector: `app.kubernetes.io/instance=${DB},opsflow.dev/role=primary` })).items;
-  return pods.find((p) => !p.metadata?.deletionTimestamp && p.status?.podIP)?.status?.podIP;
+  const pick = (pods: readonly V1Pod[]) => pods.find((p) => !p.metadata?.deletionTimestamp && p.status?.podIP)?.status?.podIP;
+  return pick(primaryPods.list()) ?? pick((await kube.core.listNamespacedPod({ namespace: ns, labelSelector: primarySelector })).items);
 }
 
 /** Inserts one row at a time through the primary until stopped; every acknowledged id with its time. */
@@ -112,6 +123,7 @@ try {
   await kubectl(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: API_VERSION, kind: 'Postgres', metadata: { name: DB }, spec: { version: '16.13', replicas: 3 } }));
   await eventually(`${DB} Ready`, async () => ((await get('postgreses', DB)).status?.phase === 'Ready' ? true : undefined), 600_000, 250);
   const cred = await credentials();
+  await primaryPods.start();
   await eventually('the primary takes writes', async () => {
     const host = await primaryIp();
     if (!host) return undefined;
@@ -138,6 +150,7 @@ try {
   console.log(`longest gap, switchover / restart: ${ratio.toFixed(2)} (target ≤ 0.33): ${ratio <= 1 / 3 ? 'met' : 'NOT met'}; lost acknowledged writes: ${sw.lost + rs.lost} (must be 0)`);
   if (sw.lost + rs.lost !== 0) process.exitCode = 1;
 } finally {
+  await primaryPods.stop();
   for (const c of children) c.kill('SIGTERM');
   await kube.core.deleteNamespace({ name: ns }).catch(() => undefined);
 }

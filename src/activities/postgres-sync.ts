@@ -18,8 +18,13 @@ export async function postgresCredentials(deps: ActivityDeps, namespace: string,
   return readCredentials(deps.kube, namespace, authSecretName(db), 'postgres');
 }
 
+/** How activities connect to a member: its Pod IP, the database's own credentials, bounded waits. */
+export function postgresClientConfig(host: string, cred: Credentials): pg.ClientConfig {
+  return { host, port: PG_PORT, user: cred.user, password: cred.password, database: 'postgres', connectionTimeoutMillis: 5_000, statement_timeout: 10_000 };
+}
+
 export async function withPostgres<T>(host: string, cred: Credentials, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host, port: PG_PORT, user: cred.user, password: cred.password, database: 'postgres', connectionTimeoutMillis: 5_000, statement_timeout: 10_000 });
+  const client = new pg.Client(postgresClientConfig(host, cred));
   await client.connect();
   try {
     return await fn(client);

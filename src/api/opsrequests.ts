@@ -69,8 +69,8 @@ export const PrimaryUpdateMethodSchema = z.enum(['Switchover', 'Restart']);
 export const PostgresOpsRequestSpecSchema = z.object({
   ...commonSpec,
   databaseRef: LocalObjectReferenceSchema,
-  primaryUpdateMethod: PrimaryUpdateMethodSchema.default('Restart').meta({
-    description: 'Switchover: roll the standbys, switch the primary role to an updated in-sync standby, then restart the old primary as a standby. Restart (the default for now): restart the primary in place, last (writes stop for its whole restart). A major UpdateVersion always upgrades the primary first.',
+  primaryUpdateMethod: PrimaryUpdateMethodSchema.default('Switchover').meta({
+    description: 'Switchover (default): roll the standbys, switch the primary role to an updated in-sync standby, then restart the old primary as a standby. Restart: restart the primary in place, last (writes stop for its whole restart). A major UpdateVersion always upgrades the primary first.',
   }),
   preferredPrimary: z.string().min(1).optional().meta({
     description: 'The Pod to switch over to (default: the lowest-ordinal standby); naming the current primary keeps it primary (restarted in place)',

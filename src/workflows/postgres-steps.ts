@@ -4,10 +4,20 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import { stepTimeoutMs } from '../api/duration.ts';
 import type { Activities } from '../activities/index.ts';
+import type { SwitchoverResult } from '../activities/postgres-switchover.ts';
 import { planPrimaryUpdate } from '../engines/postgres/plan.ts';
+import { countPodRolled } from './metrics.ts';
 import { rollPodStep, type OpsContext } from './ops-steps.ts';
 
 export type PostgresOps = OpsContext;
+
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+/** The Switchover step's account of the write stop (when this attempt stopped the old primary). */
+function writeStop(r: SwitchoverResult): string {
+  if (r.writeStopMs === undefined) return '';
+  const p = r.stopPhasesMs;
+  return ` (writes stopped for ${sec(r.writeStopMs)}${p ? `: the old primary's Pod gone after ${sec(p.gone)}, promoted after ${sec(p.promoted)}` : ''})`;
+}
 
 /** One RestartPod-<pod> step: roll the Pod, then the sync check (of the standbys given, or all). */
 export async function rollPostgresPod(ops: PostgresOps, statefulSet: string, pod: string, opts: { restartUid?: string; standbys?: string[] } = {}): Promise<void> {
@@ -50,6 +60,9 @@ export async function rollPostgresMembers(ops: PostgresOps, plan: MembersPlan): 
   const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: Math.max((input.spec.maxRetries ?? 5) + 1, 20) };
   const switchover = proxyActivities<Activities>({ startToCloseTimeout: stepTimeoutMs(input.spec.timeout), heartbeatTimeout: '10s', retry });
   await t.step('Switchover', () => switchover.switchoverPostgres(input.namespace, dbRef.name, plan.primary, target), (r) =>
-    `${target} is the primary${r.writeStopMs !== undefined ? ` (writes stopped for ${(r.writeStopMs / 1000).toFixed(2)} s)` : ''}; ${plan.primary} rejoins as a standby${r.repointed.length ? `; repointed ${r.repointed.join(', ')}` : ''}`);
+    `${target} is the primary${writeStop(r)}; ${plan.primary} rejoins as a standby${r.repointed.length ? `; repointed ${r.repointed.join(', ')}` : ''}`);
+  // The switchover stopped the old primary (its Pod is replaced, as a standby): a rolled Pod, which
+  // its RestartPod step below then finds already done.
+  countPodRolled(ops.metricTags);
   await roll(plan.primary);
 }

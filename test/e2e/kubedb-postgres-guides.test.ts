@@ -42,7 +42,7 @@ describe("KubeDB's current Postgres guides end to end (only apiVersion changed; 
   }, 400_000, 1000);
   const show = (db: string, param: string, n = 3) => Promise.all(members(db, n).map(async (m) => (await pgQuery<Record<string, string>>(ns.name, db, m, `SHOW ${param}`))[0]?.[param] ?? ''));
   const streaming = (db: string, n: number) => eventually(`${db}: ${n} standby(s) streaming`, async () => {
-    const rows = await pgQuery<{ state: string }>(ns.name, db, `${db}-0`, 'SELECT state FROM pg_stat_replication');
+    const rows = await pgQuery<{ state: string }>(ns.name, db, await o.primary(db), 'SELECT state FROM pg_stat_replication');
     return rows.filter((r) => r.state === 'streaming').length === n ? true : undefined;
   }, 180_000, 1000);
   const successful = (name: string) => o.successful('PostgresOpsRequest', name, 900_000);

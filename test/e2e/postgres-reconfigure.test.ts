@@ -38,7 +38,7 @@ describe('Postgres Reconfigure end to end (KubeDB examples, real Postgres)', fun
     await kubectl(['apply', '-n', ns.name, '-f', '-'], stringify({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'Postgres', metadata: { name: DB }, spec: { version: '16.13', replicas: 3 } }));
     await eventually(`${DB} Ready`, async () => ((await o.db(DB)).status?.phase === 'Ready' ? true : undefined), 300_000, 1000);
     await eventually('both standbys streaming', async () => {
-      const rows = await pgQuery<{ state: string }>(ns.name, DB, `${DB}-0`, 'SELECT state FROM pg_stat_replication');
+      const rows = await pgQuery<{ state: string }>(ns.name, DB, await o.primary(DB), 'SELECT state FROM pg_stat_replication');
       return rows.filter((r) => r.state === 'streaming').length === 2 ? true : undefined;
     }, 120_000, 1000);
     history = await watchPodUids(ns.name, `app.kubernetes.io/instance=${DB}`);
@@ -74,27 +74,37 @@ describe('Postgres Reconfigure end to end (KubeDB examples, real Postgres)', fun
     }, 60_000, 500);
   }
 
-  it('configSecret (KubeDB example): replaces the custom config; postmaster parameters → rolling restart, standbys first', async () => {
+  it('configSecret (KubeDB example): replaces the custom config; postmaster parameters → rolling restart, standbys first, then a switchover', async () => {
     const before = uidCounts();
+    const primary = await o.primary(DB);
     const ops = await finished(await applyExample('kubedb/pg-reconfigure-configsecret.yaml'));
     assert.equal(ops.status?.phase, 'Successful', ops.status?.message);
     assert.deepEqual(await show('max_connections'), ['250', '250', '250']);
     assert.deepEqual(await show('shared_buffers'), ['350MB', '350MB', '350MB']);
     assert.deepEqual(uidCounts(), before.map((n) => n + 1), 'every Pod replaced exactly once');
-    assert.ok(startedAt(ops, 'RestartPod-pg-1') <= startedAt(ops, 'RestartPod-pg-0'), 'the primary restarted last');
+    for (const standby of members.filter((m) => m !== primary)) {
+      assert.ok(startedAt(ops, `RestartPod-${standby}`) <= startedAt(ops, 'Switchover'), `the standby ${standby} restarted before the switchover`);
+    }
+    assert.ok(startedAt(ops, 'Switchover') <= startedAt(ops, `RestartPod-${primary}`), 'the old primary rejoined last');
+    assert.notEqual(await o.primary(DB), primary, 'the primary moved to an updated standby');
     const db = await o.db(DB);
     assert.match((db.spec.configSecret as { name: string }).name, /^pg-custom-config-/);
     await assertResumed();
   });
 
-  it('applyConfig (KubeDB example): merged on top; lowering max_connections restarts the primary first', async () => {
+  it('applyConfig (KubeDB example): merged on top; lowering max_connections restarts the primary first (no switchover)', async () => {
     const before = uidCounts();
+    const primary = await o.primary(DB);
     const ops = await finished(await applyExample('kubedb/pg-reconfigure-applyconfig.yaml'));
     assert.equal(ops.status?.phase, 'Successful', ops.status?.message);
     assert.deepEqual(await show('max_connections'), ['230', '230', '230']);
     assert.deepEqual(await show('shared_buffers'), ['512MB', '512MB', '512MB']);
     assert.deepEqual(uidCounts(), before.map((n) => n + 1), 'every Pod replaced exactly once');
-    assert.ok(startedAt(ops, 'RestartPod-pg-0') <= startedAt(ops, 'RestartPod-pg-1'), 'the primary restarted first');
+    for (const standby of members.filter((m) => m !== primary)) {
+      assert.ok(startedAt(ops, `RestartPod-${primary}`) <= startedAt(ops, `RestartPod-${standby}`), `the primary ${primary} restarted before ${standby}`);
+    }
+    assert.equal(getCondition(ops.status?.conditions, 'Switchover'), undefined, 'no switchover');
+    assert.equal(await o.primary(DB), primary);
   });
 
   it('restart: auto with only reloadable parameters: no Pod replaced, new values on every member, the rest kept', async () => {

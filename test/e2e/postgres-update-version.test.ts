@@ -83,12 +83,15 @@ describe('Postgres UpdateVersion end to end (watcher and worker processes, real 
       const [v] = await pgQuery<{ server_version: string }>(ns.name, db, pod, 'SHOW server_version');
       assert.equal(v?.server_version.split(' ')[0], target, `${pod} runs ${target}`);
     }
-    const [count] = await pgQuery<{ n: string }>(ns.name, db, `${db}-0`, 'SELECT count(*)::text AS n FROM marks');
-    assert.equal(count?.n, '500', 'rows written before the update are there on the primary');
-    await eventually('the rows on a standby', async () => {
-      const [c] = await pgQuery<{ n: string }>(ns.name, db, `${db}-2`, 'SELECT count(*)::text AS n FROM marks');
-      return c?.n === '500' ? true : undefined;
-    }, 60_000, 500);
+    const primary = await o.primary(db);
+    const [count] = await pgQuery<{ n: string }>(ns.name, db, primary, 'SELECT count(*)::text AS n FROM marks');
+    assert.equal(count?.n, '500', `rows written before the update are there on the primary ${primary}`);
+    for (const standby of pods(db).filter((p) => p !== primary)) {
+      await eventually(`the rows on the standby ${standby}`, async () => {
+        const [c] = await pgQuery<{ n: string }>(ns.name, db, standby, 'SELECT count(*)::text AS n FROM marks');
+        return c?.n === '500' ? true : undefined;
+      }, 60_000, 500);
+    }
     const d = await o.db(db);
     assert.equal(d.spec.version, target);
     assert.equal(getCondition(d.status?.conditions, 'Paused')?.status, 'False', 'the database is resumed');
@@ -99,6 +102,7 @@ describe('Postgres UpdateVersion end to end (watcher and worker processes, real 
     const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=minor');
     await updateVersion('minor-up', 'minor', '16.15');
     await assertUpdated('minor', '16.15', history);
+    assert.equal(await o.primary('minor'), 'minor-1', 'a minor update switches the primary over to an updated standby (the default)');
     await history.stop();
   });
 
@@ -107,6 +111,7 @@ describe('Postgres UpdateVersion end to end (watcher and worker processes, real 
     const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=major');
     await updateVersion('major-up', 'major', '16.15');
     await assertUpdated('major', '16.15', history);
+    assert.equal(await o.primary('major'), 'major-0', 'a major upgrade keeps its primary (pg_upgrade there first)');
     const ops = await o.ops('major-up');
     assert.equal(getCondition(ops.status?.conditions, 'CopiedOldBinaries')?.status, 'True');
     await history.stop();
@@ -152,7 +157,8 @@ describe('Postgres UpdateVersion end to end (watcher and worker processes, real 
     assert.equal(ops.status?.phase, 'Successful', ops.status?.message);
     await assertUpdated('rst', '16.13', history);
     const started = (c: string) => getCondition(ops.status?.conditions, c)?.lastTransitionTime ?? '';
-    assert.ok(started('RestartPod-rst-2') <= started('RestartPod-rst-0'), 'the primary restarted last');
+    assert.ok(started('RestartPod-rst-2') <= started('Switchover') && started('Switchover') <= started('RestartPod-rst-0'), 'standbys, Switchover, then the old primary');
+    assert.equal(await o.primary('rst'), 'rst-1');
   });
 
   it('crash: the worker is SIGKILLed mid-rollout, a new one finishes the run; each Pod replaced once', async () => {

@@ -21,6 +21,8 @@ export function objects(namespace: string) {
       { group: GROUP, version: VERSION, plural: plural(kind), namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
     remove: (kind: string, name: string) => api().deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: plural(kind), namespace, name }),
     db: (name: string) => self.get<DatabaseStatus>('Postgres', name),
+    /** The Pod that runs a Postgres's primary: status.primary (a switchover moves it), else <name>-0. */
+    primary: async (name: string) => (await self.db(name)).status?.primary ?? `${name}-0`,
     ops: (name: string) => self.get<OpsRequestStatus>('PostgresOpsRequest', name),
     /** Creates a Postgres and waits until it is Ready. */
     readyPostgres: async (name: string, version: string, replicas: number) => {
