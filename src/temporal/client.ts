@@ -24,7 +24,6 @@ export const searchAttributes = {
   phase: PHASE_ATTRIBUTE,
 };
 
-export { workflowTypeFor } from '../api/registry.ts';
 
 export interface StartedRun {
   id: string;

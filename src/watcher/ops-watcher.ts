@@ -25,7 +25,6 @@ import { followRun } from './closed-runs.ts';
 import { TemporalRuns, type RunStatusReader } from './run-status.ts';
 
 export const FINALIZER = 'opsflow.dev/workflow';
-export { opsKinds } from '../api/registry.ts';
 import { opsKinds } from '../api/registry.ts';
 
 type Ops = KubernetesObject & { spec: OpsInput['spec']; status?: OpsRequestStatus };
