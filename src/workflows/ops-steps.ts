@@ -13,7 +13,7 @@ import { stepTimeoutMs } from '../api/duration.ts';
 // a long step whose worker died is retried elsewhere about 8 s after its last heartbeat, not 30 s.
 const LIVENESS_TIMEOUT = '8s';
 
-function options(input: OpsInput, kind: 'short' | 'long' | 'persistent'): ActivityOptions {
+function options(input: OpsInput, kind: 'short' | 'long' | 'persistent' | 'critical'): ActivityOptions {
   const attempts = (input.spec.maxRetries ?? 5) + 1;
   const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: attempts };
   // spec.timeout is parsed here (Go-style, e.g. 1h30m), never handed to Temporal's own parser.
@@ -25,6 +25,13 @@ function options(input: OpsInput, kind: 'short' | 'long' | 'persistent'): Activi
     // Resume and the final status write: retried with backoff until the API server answers,
     // whatever spec.maxRetries says (a database is never left paused, a run always ends final).
     case 'persistent': return { startToCloseTimeout: stepMs, heartbeatTimeout: LIVENESS_TIMEOUT, retry: { ...retry, maximumAttempts: Number.POSITIVE_INFINITY } };
+    // A step that must not stop halfway (the switchover: giving up between stop and promote would
+    // leave the database without a primary): at least 20 attempts, retried within 10 s, and a short
+    // heartbeat timeout, since writes are stopped meanwhile.
+    case 'critical': return {
+      startToCloseTimeout: stepMs, heartbeatTimeout: '10s',
+      retry: { ...retry, maximumInterval: '10s', maximumAttempts: Math.max(attempts, 20) },
+    };
   }
 }
 
@@ -34,6 +41,7 @@ export function opsContext(input: OpsInput, dbKind: DbRef['kind']) {
   const short = proxyActivities<Activities>(options(input, 'short'));
   const long = proxyActivities<Activities>(options(input, 'long'));
   const persistent = proxyActivities<Activities>(options(input, 'persistent'));
+  const critical = proxyActivities<Activities>(options(input, 'critical'));
   const opsRef = { kind: input.kind, namespace: input.namespace, name: input.name, uid: input.uid };
   const dbRef: DbRef = { kind: dbKind, namespace: input.namespace, name: databaseNameOf(input) };
   // Runs started before this patch awaited every progress write; newer ones write in the background.
@@ -47,7 +55,7 @@ export function opsContext(input: OpsInput, dbKind: DbRef['kind']) {
     return finished;
   };
   return {
-    input, short, long, persistent, opsRef, dbRef, t, metricTags,
+    input, short, long, persistent, critical, opsRef, dbRef, t, metricTags,
     requester: `${input.kind}/${input.name}`,
     /** The final phase, once (a later call returns the first result). */
     finish,

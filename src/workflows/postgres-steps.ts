@@ -1,9 +1,7 @@
 // The Postgres flavour of the shared ops steps: the context for a Postgres database, rolling one
 // Pod with the streaming-replication sync check after it, and rolling every member the way the
 // primary should be updated (standbys → Switchover → the old primary rejoins as a standby).
-import { patched, proxyActivities } from '@temporalio/workflow';
-import { stepTimeoutMs } from '../api/duration.ts';
-import type { Activities } from '../activities/index.ts';
+import { patched } from '@temporalio/workflow';
 import type { SwitchoverResult } from '../activities/postgres-switchover.ts';
 import { planPrimaryUpdate } from '../engines/postgres/plan.ts';
 import { countPodRolled } from './metrics.ts';
@@ -54,12 +52,7 @@ export async function rollPostgresMembers(ops: PostgresOps, plan: MembersPlan): 
   const target = update.target;
   t.planBefore('Switchover', `RestartPod-${plan.primary}`);
   for (const pod of plan.pods.filter((p) => p !== plan.primary)) await roll(pod);
-  // A short heartbeat timeout: a worker that dies mid-switchover is replaced within seconds, while
-  // writes are stopped.
-  // More attempts than other steps: giving up halfway would leave the database without a primary.
-  const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: Math.max((input.spec.maxRetries ?? 5) + 1, 20) };
-  const switchover = proxyActivities<Activities>({ startToCloseTimeout: stepTimeoutMs(input.spec.timeout), heartbeatTimeout: '10s', retry });
-  await t.step('Switchover', () => switchover.switchoverPostgres(input.namespace, dbRef.name, plan.primary, target), (r) =>
+  await t.step('Switchover', () => ops.critical.switchoverPostgres(input.namespace, dbRef.name, plan.primary, target), (r) =>
     `${target} is the primary${writeStop(r)}; ${plan.primary} rejoins as a standby${r.repointed.length ? `; repointed ${r.repointed.join(', ')}` : ''}`);
   // The switchover stopped the old primary (its Pod is replaced, as a standby): a rolled Pod, which
   // its RestartPod step below then finds already done.
