@@ -282,4 +282,25 @@ describe('opsflow CLI end to end (bin/opsflow.js as a child process)', function 
     for (const r of [bad, missing, unknownDb, noTemporal, noCluster, notFound]) assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
     assert.equal(await opsCount(), count, 'no OpsRequest created by a refused command');
   });
+
+  it('a task queue no worker polls: the request is created and started, and stderr warns that the run will wait', async () => {
+    const queue = uniqueTaskQueue('nobody-polls');
+    const r = await runCli(['restart', 'postgres/rty', '-o', 'json', '-n', ns.name], { ...cliEnv, OPSFLOW_TASK_QUEUE: queue });
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stderr, new RegExp(`warning: no worker polls task queue "${queue}"`), show(r));
+    const name = (JSON.parse(r.stdout) as { name: string }).name;
+    // Nothing runs it: end the run from Temporal so the OpsRequest ends (Failed, naming TERMINATED).
+    const id = (await o.ops(name)).status?.workflow?.id ?? '';
+    const client = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
+    try {
+      await client.workflow.getHandle(id).terminate('test: no worker polls its task queue');
+    } finally {
+      await client.connection.close();
+    }
+    await phaseIs(name, 'Failed');
+    const ok = await cli('restart', 'postgres/rty', '--approval', 'Required', '-o', 'json');
+    assert.equal(ok.code, 0, show(ok));
+    assert.doesNotMatch(ok.stderr, /no worker polls/, 'no warning when a worker polls the queue');
+    await cli('cancel', (JSON.parse(ok.stdout) as { name: string }).name);
+  });
 });

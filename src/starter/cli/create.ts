@@ -44,5 +44,19 @@ export async function createAndStart(ctx: Ctx, o: NewOps): Promise<{ ops: OpsObj
   const uid = created.metadata.uid;
   await updateStatus<OpsObject, OpsRequestStatus>(ctx.kube, ref, (cur) => (cur.metadata.uid === uid && (cur.status?.workflow?.id !== run.id || cur.status.workflow.runId !== run.runId)
     ? { ...cur.status, phase: cur.status?.phase ?? 'Pending', workflow: { id: run.id, runId: run.runId, url: run.url } } : undefined));
+  await warnWithoutWorkers(ctx, client);
   return { ops: { ...created, status: { ...created.status, workflow: { id: run.id, runId: run.runId, url: run.url } } }, run };
+}
+
+/**
+ * A run on a task queue no worker polls waits forever, and holds its database's queue meanwhile:
+ * say so on stderr (the request stands; a worker started on that queue later picks it up).
+ */
+async function warnWithoutWorkers(ctx: Ctx, client: Awaited<ReturnType<Ctx['temporal']>>): Promise<void> {
+  const { namespace, taskQueue } = ctx.config.temporal;
+  const pollers = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 /* WORKFLOW */ })
+    .then((r) => r.pollers?.length ?? 0, () => undefined);
+  if (pollers === 0) {
+    process.stderr.write(`warning: no worker polls task queue "${taskQueue}" in Temporal namespace "${namespace}" (OPSFLOW_TASK_QUEUE): the run waits until one does, and holds the database's later requests meanwhile\n`);
+  }
 }
