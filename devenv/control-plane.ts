@@ -178,3 +178,43 @@ export async function restartApiserver(downMs: number): Promise<string[]> {
   if (controllers.length) log(`control plane: started again ${controllers.join(', ')}`);
   return ['kube-apiserver', ...controllers, ...rest];
 }
+
+/**
+ * The kubelet's part for the components that exit on a lost lease, at any time: a slow API server
+ * on a loaded machine (a lease renewal past its 10 s deadline) makes the kube-controller-manager
+ * exit without any restart, and then no StatefulSet gets its Pods. Every intervalMs, a controller
+ * found dead twice in a row while the API server runs is started again (twice: settleControllers,
+ * during a deliberate restart, starts it first). Returns a stop function. Runs in the local runtime.
+ */
+export function superviseControllers(report: (started: string) => void, intervalMs = 2_000): () => void {
+  const deadBefore = new Set<string>();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      try {
+        if (!componentAlive('kube-apiserver')) return;
+        for (const name of [...electing, 'kwok-controller']) {
+          if (!components().some((c) => c.name === name) || componentAlive(name)) {
+            deadBefore.delete(name);
+            continue;
+          }
+          if (!deadBefore.has(name)) {
+            deadBefore.add(name);
+            continue;
+          }
+          await startComponent(name);
+          deadBefore.delete(name);
+          report(name);
+        }
+      } catch {
+        // the cluster is being created or deleted: try again next round
+      } finally {
+        busy = false;
+      }
+    })();
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { makeKube } from '../../src/k8s/client.ts';
 import { createLogger } from '../../src/logger.ts';
+import { superviseControllers } from '../control-plane.ts';
 import { stateDir } from '../paths.ts';
 import { defaultPodsDir, PodRuntime } from './pods.ts';
 import { LocalVolumeProvisioner } from './volumes.ts';
@@ -20,8 +21,11 @@ const pods = new PodRuntime({
 await volumes.start();
 await pods.start();
 log.info('local runtime started', { podsDir });
+// The controllers exit on a lost lease (a slow API server under load); restart them as a kubelet would.
+const stopSupervising = superviseControllers((name) => log.warn(`${name} had exited (lost its leader lease?): started it again`));
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
+    stopSupervising();
     Promise.all([volumes.stop(), pods.stop()]).then(() => process.exit(0), () => process.exit(1));
   });
 }
