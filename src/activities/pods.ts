@@ -141,7 +141,14 @@ export function podActivities({ kube, pollMs = 200 }: ActivityDeps) {
       const pod = await readPod();
       let oldUid: string | undefined;
       if (pod && done(pod)) {
-        if (isReady(pod)) return { pod: podName, replaced: false, newUid: pod.metadata?.uid, seconds: 0 };
+        if (isReady(pod)) {
+          // A retry after its worker died: the replacement may be Ready without the role label.
+          if (pod.metadata?.labels?.[ROLE_LABEL] === undefined) {
+            const role = await roleFromDatabase(namespace, statefulSet, podName);
+            if (role) await labelPod(kube, namespace, podName, { [ROLE_LABEL]: role });
+          }
+          return { pod: podName, replaced: false, newUid: pod.metadata?.uid, seconds: 0 };
+        }
       } else if (pod && !pod.metadata?.deletionTimestamp) {
         oldUid = pod.metadata?.uid;
         try {
