@@ -31,6 +31,9 @@ const EnvSchema = z.object({
   OPSFLOW_SYNC_SIZE_TOLERANCE: z.coerce.number().min(0).max(1).default(0.2),
   OPSFLOW_DEFAULT_STEP_TIMEOUT: StepTimeoutSchema.default('10m'),
   OPSFLOW_RESYNC_SECONDS: z.coerce.number().int().positive().default(300),
+  // The worker's concurrent activity slots (the SDK's maxConcurrentActivityTaskExecutions). Queued
+  // requests hold none: they wait inside their workflow.
+  OPSFLOW_WORKER_MAX_ACTIVITIES: z.coerce.number().int().positive().default(100),
   OPSFLOW_METRICS_ADDRESS: listenAddress.default('127.0.0.1:9464'),
   // The watcher's state metrics: off unless set (the chart sets 0.0.0.0:9465).
   OPSFLOW_WATCHER_METRICS_ADDRESS: listenAddress.optional(),
@@ -68,6 +71,7 @@ export type Config = {
   sync: { maxLagBytes: number; sizeTolerance: number };
   defaultStepTimeout: string;
   resyncMs: number;
+  worker: { maxConcurrentActivities: number };
   metrics: { address: string; watcherAddress?: string };
 };
 
@@ -97,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sync: { maxLagBytes: e.OPSFLOW_SYNC_MAX_LAG_BYTES, sizeTolerance: e.OPSFLOW_SYNC_SIZE_TOLERANCE },
     defaultStepTimeout: e.OPSFLOW_DEFAULT_STEP_TIMEOUT,
     resyncMs: e.OPSFLOW_RESYNC_SECONDS * 1000,
+    worker: { maxConcurrentActivities: e.OPSFLOW_WORKER_MAX_ACTIVITIES },
     metrics: { address: e.OPSFLOW_METRICS_ADDRESS, ...(e.OPSFLOW_WATCHER_METRICS_ADDRESS ? { watcherAddress: e.OPSFLOW_WATCHER_METRICS_ADDRESS } : {}) },
   };
 }

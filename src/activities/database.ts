@@ -6,8 +6,10 @@ import { getCondition } from '../api/conditions.ts';
 import { terminalPhases, type OpsRequestStatus } from '../api/opsrequests.ts';
 import { PAUSE_ANNOTATION } from '../engines/common.ts';
 import { mergePatch } from '../k8s/apply.ts';
+import { earlierRequests } from '../api/queue-order.ts';
 import { isNotFound } from '../k8s/client.ts';
-import { getCustom, listCustom, updateStatus } from '../k8s/resources.ts';
+import { getCustom, updateStatus } from '../k8s/resources.ts';
+import { listRequestsOf } from '../k8s/requests-of.ts';
 import { recordApplied } from '../k8s/applied-state.ts';
 import { API_VERSION } from '../api/common.ts';
 import { compareVersions } from '../api/semver.ts';
@@ -25,18 +27,6 @@ export interface DbRef {
 type Db = KubernetesObject & { spec: Record<string, unknown>; status?: DatabaseStatus };
 type Ops = KubernetesObject & { spec: { databaseRef?: { name: string }; proxyRef?: { name: string } }; status?: OpsRequestStatus };
 
-/** Pure: the earlier, unfinished OpsRequests of the same database, oldest first (creation time, then name). */
-export function earlierRequests(all: Ops[], self: { name: string; uid: string }, database: string): Ops[] {
-  const sameDb = all.filter((o) => (o.spec.databaseRef?.name ?? o.spec.proxyRef?.name) === database);
-  const created = (o: Ops) => new Date(o.metadata?.creationTimestamp ?? 0).getTime();
-  const me = sameDb.find((o) => o.metadata?.uid === self.uid);
-  if (!me) return [];
-  return sameDb
-    .filter((o) => o.metadata?.uid !== self.uid && !terminalPhases.includes(o.status?.phase ?? 'Pending'))
-    .filter((o) => created(o) < created(me) || (created(o) === created(me) && (o.metadata?.name ?? '') < self.name))
-    .sort((a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-}
-
 /** Pure: a is an older version than b (names that are not versions: only when they differ). */
 function isOlder(a: string, b: string): boolean {
   try {
@@ -48,39 +38,49 @@ function isOlder(a: string, b: string): boolean {
 
 export function databaseActivities({ kube, pollMs = 200, runs }: ActivityDeps) {
   const readDb = (ref: DbRef) => getCustom<Db>(kube, ref);
+  /** The name of the request ahead of self that holds the queue, if any. */
+  const turnBlocker = async (opsKind: string, ref: DbRef, self: { name: string; uid: string }): Promise<string | undefined> => {
+    const holds = async (o: Ops): Promise<boolean> => {
+      if (!runs) return true;
+      const id = workflowIdFor({ kind: opsKind, namespace: ref.namespace, name: o.metadata?.name ?? '', uid: o.metadata?.uid ?? '' });
+      const state = await runs.state(id);
+      // absent: not started yet (it will be), unless a run was recorded once and is gone (retention).
+      return state === 'open' || (state === 'absent' && !o.status?.workflow?.id);
+    };
+    for (const o of earlierRequests(await listRequestsOf<Ops>(kube, opsKind, ref), self, ref.name)) {
+      if (await holds(o)) return o.metadata?.name ?? '';
+    }
+    return undefined;
+  };
+  /** Says in the status what this request waits for (written only when it changed). */
+  const sayWaiting = async (opsKind: string, ref: DbRef, self: { name: string; uid: string }, blocker: string): Promise<void> => {
+    const message = `waiting for ${opsKind} ${blocker}, an earlier operation on ${ref.kind} ${ref.name}`;
+    await updateStatus<Ops, OpsRequestStatus>(kube, { kind: opsKind, namespace: ref.namespace, name: self.name }, (cur) =>
+      cur.metadata?.uid === self.uid && !terminalPhases.includes(cur.status?.phase ?? 'Pending') ? { ...cur.status, message } : undefined);
+  };
   return {
     /**
-     * Waits until every earlier OpsRequest of the same database whose run is still open (or not yet
-     * started) has ended; returns what it waited for. A request whose run has closed never holds
-     * the queue, whatever its phase says. Only the message of this request is written, never its
-     * phase (a late attempt must not turn a finished request back into a waiting one).
+     * One look at the queue (event-driven runs call it when nudged, and on a slow fallback timer):
+     * the earliest earlier OpsRequest of the same database whose run is still open (or not yet
+     * started), or none when it is this request's turn. A request whose run has closed never holds
+     * the queue, whatever its phase says. While blocked, this request's status message says what it
+     * waits for; only the message is written, never the phase (a late attempt must not turn a
+     * finished request back into a waiting one).
      */
+    async checkTurn(opsKind: string, ref: DbRef, self: { name: string; uid: string }): Promise<{ blocker?: string }> {
+      const name = await turnBlocker(opsKind, ref, self);
+      if (name !== undefined) await sayWaiting(opsKind, ref, self, name);
+      return name === undefined ? {} : { blocker: name };
+    },
+
+    /** Runs started before the event-driven queue: polls checkTurn's question until it is this request's turn. */
     async waitForTurn(opsKind: string, ref: DbRef, self: { name: string; uid: string }): Promise<string[]> {
       const waited = new Set<string>();
-      const holds = async (o: Ops): Promise<boolean> => {
-        if (!runs) return true;
-        const id = workflowIdFor({ kind: opsKind, namespace: ref.namespace, name: o.metadata?.name ?? '', uid: o.metadata?.uid ?? '' });
-        const state = await runs.state(id);
-        // absent: not started yet (it will be), unless a run was recorded once and is gone (retention).
-        return state === 'open' || (state === 'absent' && !o.status?.workflow?.id);
-      };
       await pollUntil(async () => {
-        const all = await listCustom<Ops>(kube, opsKind, ref.namespace);
-        let blocker: Ops | undefined;
-        for (const o of earlierRequests(all, self, ref.name)) {
-          if (await holds(o)) {
-            blocker = o;
-            break;
-          }
-        }
-        if (!blocker) return true;
-        const name = blocker.metadata?.name ?? '';
+        const name = await turnBlocker(opsKind, ref, self);
+        if (name === undefined) return true;
         waited.add(name);
-        // Say in the status what this request waits for (written only when it changed; a progress
-        // write of the run may have replaced it meanwhile, so it is checked on every poll).
-        const message = `waiting for ${opsKind} ${name}, an earlier operation on ${ref.kind} ${ref.name}`;
-        await updateStatus<Ops, OpsRequestStatus>(kube, { kind: opsKind, namespace: ref.namespace, name: self.name }, (cur) =>
-          cur.metadata?.uid === self.uid && !terminalPhases.includes(cur.status?.phase ?? 'Pending') ? { ...cur.status, message } : undefined);
+        await sayWaiting(opsKind, ref, self, name);
         return undefined;
       }, pollMs, () => ({ waitingFor: [...waited] }));
       return [...waited];

@@ -106,6 +106,7 @@ export function renderCrd(info: KindInfo): Json {
         storage: true,
         ...(info.hasStatus ? { subresources: { status: {} } } : {}),
         additionalPrinterColumns: info.columns,
+        ...(info.selectableFields ? { selectableFields: info.selectableFields } : {}),
         schema: { openAPIV3Schema: { type: 'object', required: ['spec'], properties } },
       }],
     },

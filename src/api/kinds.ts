@@ -21,6 +21,8 @@ export interface KindInfo {
   schema: z.ZodObject;
   hasStatus: boolean;
   columns: PrinterColumn[];
+  /** Fields a list can select on (CRD selectableFields): an OpsRequest's database, so a queue check lists only its own. */
+  selectableFields?: Array<{ jsonPath: string }>;
 }
 
 const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
@@ -34,6 +36,8 @@ const opsColumns: PrinterColumn[] = [
   { name: 'Status', type: 'string', jsonPath: '.status.phase' },
   age,
 ];
+/** The field naming an OpsRequest's database, selectable so listing one database's requests is cheap. */
+const byRef = (field: 'databaseRef' | 'proxyRef') => [{ jsonPath: `.spec.${field}.name` }];
 const catalogColumns: PrinterColumn[] = [
   { name: 'Version', type: 'string', jsonPath: '.spec.version' },
   { name: 'DB_Image', type: 'string', jsonPath: '.spec.db.image' },
@@ -48,9 +52,9 @@ export const kinds: KindInfo[] = [
   { kind: 'PostgresVersion', plural: 'postgresversions', singular: 'postgresversion', shortNames: ['pgversion'], categories: ['catalog', 'opsflow'], scope: 'Cluster', schema: PostgresVersionSchema, hasStatus: false, columns: catalogColumns },
   { kind: 'SingleStoreVersion', plural: 'singlestoreversions', singular: 'singlestoreversion', shortNames: ['sdbversion'], categories: ['catalog', 'opsflow'], scope: 'Cluster', schema: SingleStoreVersionSchema, hasStatus: false, columns: catalogColumns },
   { kind: 'ProxySQLVersion', plural: 'proxysqlversions', singular: 'proxysqlversion', shortNames: ['prxversion'], categories: ['catalog', 'opsflow'], scope: 'Cluster', schema: ProxySQLVersionSchema, hasStatus: false, columns: catalogColumns },
-  { kind: 'PostgresOpsRequest', plural: 'postgresopsrequests', singular: 'postgresopsrequest', shortNames: ['pgops'], categories: ['ops', 'opsflow'], scope: 'Namespaced', schema: PostgresOpsRequestSchema, hasStatus: true, columns: opsColumns },
-  { kind: 'SingleStoreOpsRequest', plural: 'singlestoreopsrequests', singular: 'singlestoreopsrequest', shortNames: ['sdbops'], categories: ['ops', 'opsflow'], scope: 'Namespaced', schema: SingleStoreOpsRequestSchema, hasStatus: true, columns: opsColumns },
-  { kind: 'ProxySQLOpsRequest', plural: 'proxysqlopsrequests', singular: 'proxysqlopsrequest', shortNames: ['prxops'], categories: ['ops', 'opsflow'], scope: 'Namespaced', schema: ProxySQLOpsRequestSchema, hasStatus: true, columns: opsColumns },
+  { kind: 'PostgresOpsRequest', plural: 'postgresopsrequests', singular: 'postgresopsrequest', shortNames: ['pgops'], categories: ['ops', 'opsflow'], scope: 'Namespaced', schema: PostgresOpsRequestSchema, hasStatus: true, columns: opsColumns, selectableFields: byRef('databaseRef') },
+  { kind: 'SingleStoreOpsRequest', plural: 'singlestoreopsrequests', singular: 'singlestoreopsrequest', shortNames: ['sdbops'], categories: ['ops', 'opsflow'], scope: 'Namespaced', schema: SingleStoreOpsRequestSchema, hasStatus: true, columns: opsColumns, selectableFields: byRef('databaseRef') },
+  { kind: 'ProxySQLOpsRequest', plural: 'proxysqlopsrequests', singular: 'proxysqlopsrequest', shortNames: ['prxops'], categories: ['ops', 'opsflow'], scope: 'Namespaced', schema: ProxySQLOpsRequestSchema, hasStatus: true, columns: opsColumns, selectableFields: byRef('proxyRef') },
 ];
 
 export function kindInfo(kind: string): KindInfo {

@@ -18,7 +18,8 @@ import { workflowIdFor } from '../temporal/ids.ts';
 import { startOpsWorkflow } from '../temporal/client.ts';
 import { workflowTypeFor } from '../api/registry.ts';
 import { opsInputFrom } from '../temporal/input.ts';
-import { approveSignal, type OpsInput } from '../workflows/shared.ts';
+import { approveSignal, turnSignal, type OpsInput } from '../workflows/shared.ts';
+import { nextInLine } from '../api/queue-order.ts';
 import { alwaysLeader, type Leadership } from '../k8s/leader-election.ts';
 import { isNotLeader } from '../k8s/write-fence.ts';
 import { followRun } from './closed-runs.ts';
@@ -49,6 +50,8 @@ export class OpsWatcher {
   private readonly workflowIds = new Map<string, string>();
   private readonly runs: RunStatusReader;
   private readonly runChecks = new Set<string>();
+  /** Ended requests whose successor in the queue was nudged. */
+  private readonly nudged = new Set<string>();
 
   constructor(private readonly o: OpsWatcherOptions) {
     this.runs = o.runs ?? new TemporalRuns(o.client);
@@ -142,7 +145,10 @@ export class OpsWatcher {
       log.info('run finished after deletion; finalizer removed');
       return;
     }
-    if (terminalPhases.includes(ops.status?.phase ?? 'Pending')) return;
+    if (terminalPhases.includes(ops.status?.phase ?? 'Pending')) {
+      await this.nudgeNext(kind, ops, log);
+      return;
+    }
     if (!finalizers.includes(FINALIZER)) {
       await mergePatch(this.o.kube, { apiVersion: API_VERSION, kind, metadata: { name, namespace, resourceVersion: ops.metadata?.resourceVersion, finalizers: [...finalizers, FINALIZER] } });
     }
@@ -179,6 +185,29 @@ export class OpsWatcher {
         if ((e as { name?: string }).name !== 'WorkflowNotFoundError') throw e;
       }
     }
+  }
+
+  /**
+   * An OpsRequest ended: the next one in its database's queue looks at the queue again now instead
+   * of at its fallback timer. Once per ended request and process (a new leader nudges again, which
+   * is harmless: a run that is not waiting ignores it).
+   */
+  private async nudgeNext(kind: string, ended: Ops, log: Logger): Promise<void> {
+    const uid = ended.metadata?.uid ?? '';
+    if (this.nudged.has(uid)) return;
+    const informer = this.informers[opsKinds.indexOf(kind as (typeof opsKinds)[number])];
+    const next = informer && nextInLine(informer.list() as Ops[], ended);
+    if (next) {
+      const id = workflowIdFor(opsInputFrom(kind as OpsInput['kind'], next));
+      try {
+        await this.o.client.workflow.getHandle(id).signal(turnSignal);
+        log.debug('next request in the queue nudged', { next: next.metadata?.name });
+      } catch (e) {
+        // Not started yet (it looks at the queue when it starts) or already closed: nothing to wake.
+        if ((e as { name?: string }).name !== 'WorkflowNotFoundError') throw e;
+      }
+    }
+    this.nudged.add(uid);
   }
 
   /** Requests cancellation of the run; true once it is closed (or never existed). */

@@ -31,6 +31,7 @@ const worker = await Worker.create({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   ...workerOptions,
+  maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
   // OPSFLOW_WORKFLOW_BUNDLE: a bundle prebuilt with bundleWorkflowCode (workflows + interceptors), so
   // a (re)started worker skips bundling; crash tests restart workers many times.
   ...(process.env.OPSFLOW_WORKFLOW_BUNDLE

@@ -5,7 +5,7 @@ import { CancellationScope, condition, isCancellation, patched, proxyActivities,
 import type { Activities } from '../activities/index.ts';
 import type { DbRef } from '../activities/database.ts';
 import { countPodRolled } from './metrics.ts';
-import { approveSignal, databaseNameOf, type OpsInput, type OpsResult } from './shared.ts';
+import { approveSignal, databaseNameOf, turnSignal, type OpsInput, type OpsResult } from './shared.ts';
 import { errorMessage, Tracker } from './tracker.ts';
 import { stepTimeoutMs } from '../api/duration.ts';
 
@@ -110,12 +110,34 @@ async function awaitApproval(ops: OpsContext): Promise<void> {
   await t.setPhase('Pending', `approved by ${approvedBy}`);
 }
 
+// A queued run waits inside the workflow, holding no activity slot and making no API calls: it looks
+// once, then again when nudged (the watcher signals the next request in line when one ends) or, as a
+// fallback for a lost nudge, after TURN_RECHECK.
+const TURN_RECHECK = '2m';
+
+/** This request's turn: returns the requests it waited for, oldest first. */
+async function awaitTurn(ops: OpsContext): Promise<string[]> {
+  const { input, dbRef, opsRef, short } = ops;
+  const waited: string[] = [];
+  let nudged = false;
+  setHandler(turnSignal, () => {
+    nudged = true;
+  });
+  for (;;) {
+    nudged = false; // a nudge during the look below makes the next wait return at once
+    const { blocker } = await short.checkTurn(input.kind, dbRef, opsRef);
+    if (blocker === undefined) return waited;
+    if (!waited.includes(blocker)) waited.push(blocker);
+    await condition(() => nudged, TURN_RECHECK);
+  }
+}
+
 /** (spec.approval Required) Approval, WaitForTurn, then (spec.apply IfReady) DatabaseReady. Returns a Failed result when not admitted. */
 export async function admit(ops: OpsContext): Promise<OpsResult | undefined> {
   const { t, long, input, dbRef, opsRef } = ops;
   if (input.spec.approval === 'Required') await awaitApproval(ops);
-  await t.step('WaitForTurn', () => long.waitForTurn(input.kind, dbRef, opsRef),
-    (w) => (w.length ? `waited for ${w.join(', ')}` : 'no other operation on this database'));
+  const waitForTurn = patched('turn-by-signal') ? () => awaitTurn(ops) : () => long.waitForTurn(input.kind, dbRef, opsRef);
+  await t.step('WaitForTurn', waitForTurn, (w) => (w.length ? `waited for ${w.join(', ')}` : 'no other operation on this database'));
   if ((input.spec.apply ?? 'IfReady') === 'IfReady') {
     t.planBefore('DatabaseReady', 'PauseDatabase');
     try {

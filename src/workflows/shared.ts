@@ -60,4 +60,7 @@ export interface Approval {
 }
 export const approveSignal = defineSignal<[Approval]>('approve');
 
+/** "The request ahead of you has ended": a queued run looks at the queue again (sent by the watcher). */
+export const turnSignal = defineSignal('turn');
+
 export const databaseNameOf = (input: OpsInput): string => input.spec.databaseRef?.name ?? input.spec.proxyRef?.name ?? '';

@@ -25,7 +25,9 @@ describe('queued requests are judged again at their turn (real Postgres)', funct
     o = objects(ns.name);
     const env = { temporalAddress: temporalAddress(), taskQueue: uniqueTaskQueue('e2e-queue'), namespace: ns.name };
     watcher = startOpsflowProcess('watcher', env);
-    worker = startOpsflowProcess('worker', env);
+    // Fewer activity slots than queued requests: a queued request waits inside its workflow and holds
+    // none (when waiting held a slot, the request ahead could not run its steps).
+    worker = startOpsflowProcess('worker', env, 'worker', { OPSFLOW_WORKER_MAX_ACTIVITIES: '3' });
   });
   after(async () => {
     await watcher?.stop();
@@ -83,5 +85,25 @@ describe('queued requests are judged again at their turn (real Postgres)', funct
     const version = (await pgQuery<{ server_version: string }>(ns.name, 'maj', 'maj-0', 'SHOW server_version'))[0]?.server_version ?? '';
     assert.match(version, /^17\.11/);
     await resumed('maj');
+  });
+
+  it('five requests queued on one database, more than the worker\'s activity slots: served in creation order, each as soon as the one ahead ends', async () => {
+    await o.readyPostgres('many', '16.13', 1);
+    const names = ['q1', 'q2', 'q3', 'q4', 'q5'];
+    for (const [i, n] of names.entries()) await reconfigure(n, 'many', `work_mem = ${5 + i}MB`);
+    type Done = Awaited<ReturnType<typeof o.successful>>;
+    const done: Done[] = [];
+    for (const n of names) done.push(await o.successful('PostgresOpsRequest', n));
+    const at = (r: Done, step: string) => Date.parse(getCondition(r.status?.conditions, step)?.lastTransitionTime ?? '');
+    for (let i = 1; i < done.length; i++) {
+      const [prev, cur] = [done[i - 1], done[i]] as [Done, Done];
+      const ahead = at(prev, 'ResumeDatabase');
+      const turn = at(cur, 'WaitForTurn');
+      assert.ok(turn >= ahead - 1000, `${names[i]} got its turn before ${names[i - 1]} ended`);
+      // Woken by the watcher's nudge, not by the 2-minute fallback look (1 s timestamp resolution).
+      assert.ok(turn - ahead <= 20_000, `${names[i]} got its turn ${(turn - ahead) / 1000} s after ${names[i - 1]} ended`);
+    }
+    assert.deepEqual(await show('many', ['many-0'], 'work_mem'), ['9MB'], 'the last request created is the last applied');
+    await resumed('many');
   });
 });
