@@ -4,12 +4,9 @@
 // the time from the kill to that step's next attempt starting on a live worker, read from Temporal's
 // own pending-activity record. Target: p99 ≤ 12 s over BENCH_KILLS kills (default 20).
 // Needs the local stack with its data plane: `npm run infra:up` first (or `npm run bench`).
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { stateDir } from '../devenv/paths.ts';
-import { workflowInterceptors, workflowsPath } from '../src/worker/workflow-modules.ts';
 import { stringify } from 'yaml';
 import { API_VERSION, GROUP, VERSION } from '../src/api/common.ts';
 import { makeKube } from '../src/k8s/client.ts';
@@ -18,7 +15,7 @@ import { kubeconfigPath, kubectl } from '../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../devenv/crds.ts';
 import { eventually } from '../devenv/process.ts';
 import { temporalAddress } from '../devenv/temporal.ts';
-import { startOpsflowProcess, type OpsflowProcess, type ProcessEnv } from '../test/support/processes.ts';
+import { prebuiltWorkflowBundle, startOpsflowProcess, type OpsflowProcess, type ProcessEnv } from '../test/support/processes.ts';
 
 process.env.KUBECONFIG = kubeconfigPath;
 const kube = makeKube();
@@ -34,9 +31,9 @@ await kube.core.createNamespace({ body: { metadata: { name: ns } } });
 const client = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
 // One prebuilt workflow bundle, so a replacement worker starts in seconds.
 const bundle = join(stateDir, `${ns}-workflows.js`);
-writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptors.workflowModules, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } })).code);
+const bundleEnv = await prebuiltWorkflowBundle(bundle);
 let serial = 0;
-const spawnWorker = () => startOpsflowProcess('worker', env, `worker-${serial++}`, { OPSFLOW_LOG_LEVEL: 'warn', OPSFLOW_WORKFLOW_BUNDLE: bundle });
+const spawnWorker = () => startOpsflowProcess('worker', env, `worker-${serial++}`, { OPSFLOW_LOG_LEVEL: 'warn', ...bundleEnv });
 const workers: OpsflowProcess[] = [spawnWorker(), spawnWorker()];
 const watcher = startOpsflowProcess('watcher', env, 'watcher', { OPSFLOW_LOG_LEVEL: 'warn' });
 const detections: number[] = [];

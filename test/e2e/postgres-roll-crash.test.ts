@@ -14,24 +14,22 @@ import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { clients, eventually, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { watchPodUids } from '../support/pod-history.ts';
-import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
+import { restartingWorkers, startOpsflowProcess, type OpsflowProcess, type RestartingWorkers } from '../support/processes.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
 
 describe('a worker SIGKILLed right after deleting the primary Pod (Restart, no switchover)', function () {
   this.timeout(600_000);
   let ns: Awaited<ReturnType<typeof tempNamespace>>;
   let watcher: OpsflowProcess | undefined;
-  let worker: OpsflowProcess | undefined;
-  let keepRestarting = true;
+  let workers: RestartingWorkers | undefined;
 
   before(async () => {
     await installCrdsAndCatalog();
     ns = await tempNamespace('e2e-rc');
   });
   after(async () => {
-    keepRestarting = false;
     await watcher?.stop();
-    await worker?.stop();
+    await workers?.stop();
     await ns?.remove();
   });
 
@@ -41,14 +39,8 @@ describe('a worker SIGKILLed right after deleting the primary Pod (Restart, no s
     const fired = mkdtempSync(join(tmpdir(), 'opsflow-failpoints-'));
     const failEnv = { OPSFLOW_FAILPOINTS: 'rollPod-deleted:rc-0', OPSFLOW_FAILPOINTS_DIR: fired };
     watcher = startOpsflowProcess('watcher', env);
-    let starts = 0;
     // A worker that kills itself at the failpoint is replaced at once, like a Deployment would.
-    const startWorker = () => {
-      const w = startOpsflowProcess('worker', env, `worker-${++starts}`, failEnv);
-      w.child.once('exit', () => { if (keepRestarting && worker === w) worker = startWorker(); });
-      return w;
-    };
-    worker = startWorker();
+    workers = restartingWorkers(env, failEnv);
     await o.readyPostgres('rc', '16.13', 2);
 
     const history = await watchPodUids(ns.name, 'app.kubernetes.io/instance=rc');
@@ -57,11 +49,10 @@ describe('a worker SIGKILLed right after deleting the primary Pod (Restart, no s
       spec: { type: 'Restart', databaseRef: { name: 'rc' }, primaryUpdateMethod: 'Restart', timeout: '3m' },
     }));
     const ops = await o.finished('PostgresOpsRequest', 'rst', 400_000);
-    keepRestarting = false;
     await history.stop();
     assert.equal(ops.status?.phase, 'Successful', `${ops.status?.message}`);
     assert.deepEqual(readdirSync(fired), ['rollPod-deleted:rc-0'], 'the worker was killed right after deleting rc-0');
-    assert.ok(starts >= 2, `${starts} worker processes`);
+    assert.ok(workers.starts >= 2, `${workers.starts} worker processes`);
     for (const pod of ['rc-0', 'rc-1']) assert.equal(history.uids(pod).length, 2, `${pod} replaced exactly once (${history.uids(pod).join(', ')})`);
     const labels = Object.fromEntries((await clients().core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app.kubernetes.io/instance=rc' })).items
       .map((p) => [p.metadata?.name, p.metadata?.labels?.['opsflow.dev/role']]));

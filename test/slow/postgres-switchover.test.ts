@@ -6,7 +6,7 @@
 // 2-core machine, 10 min at ~30 (7 kills, each costing the 10 s heartbeat timeout plus the retry
 // back-off); the e2e budget wants ~4.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -17,11 +17,9 @@ import { clients, eventually, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { watchPodUids } from '../support/pod-history.ts';
 import { watchPrimaries } from '../support/primaries.ts';
-import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
+import { prebuiltWorkflowBundle, restartingWorkers, startOpsflowProcess, type OpsflowProcess, type RestartingWorkers } from '../support/processes.ts';
 import { pgQuery } from '../support/sql.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
 
 const FAILPOINTS = ['switchover-before-checkpoint', 'switchover-checkpointed', 'switchover-decided', 'switchover-demoted',
   'switchover-stopping', 'switchover-promoted', 'switchover-repointed'];
@@ -30,17 +28,15 @@ describe('Postgres switchover end to end (worker killed at every step of the swi
   this.timeout(1_200_000);
   let ns: Awaited<ReturnType<typeof tempNamespace>>;
   let watcher: OpsflowProcess;
-  const workers = new Set<OpsflowProcess>();
-  let keepRestarting = true;
+  let workers: RestartingWorkers | undefined;
 
   before(async () => {
     await installCrdsAndCatalog();
     ns = await tempNamespace('e2e-so');
   });
   after(async () => {
-    keepRestarting = false;
     await watcher?.stop();
-    await Promise.all([...workers].map((w) => w.stop()));
+    await workers?.stop();
     await ns?.remove();
   });
 
@@ -50,23 +46,12 @@ describe('Postgres switchover end to end (worker killed at every step of the swi
     const fired = mkdtempSync(join(tmpdir(), 'opsflow-failpoints-'));
     // One workflow bundle for every worker process: a restarted worker starts without bundling.
     const bundle = join(fired, '..', `${ns.name}-workflow-bundle.js`);
-    writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptors.workflowModules })).code);
-    const failEnv = { OPSFLOW_FAILPOINTS: FAILPOINTS.join(','), OPSFLOW_FAILPOINTS_DIR: fired, OPSFLOW_WORKFLOW_BUNDLE: bundle };
+    const failEnv = { OPSFLOW_FAILPOINTS: FAILPOINTS.join(','), OPSFLOW_FAILPOINTS_DIR: fired, ...(await prebuiltWorkflowBundle(bundle)) };
     watcher = startOpsflowProcess('watcher', env);
-    let starts = 0;
     // Two workers, like a Deployment with two replicas: a worker that kills itself at a failpoint is
     // replaced at once, and the retry goes to the one still running (a worker takes longer to
     // start than the heartbeat timeout on this machine). Either fires the next failpoint.
-    const startWorker = () => {
-      const w = startOpsflowProcess('worker', env, `worker-${++starts}`, failEnv);
-      workers.add(w);
-      w.child.once('exit', () => {
-        workers.delete(w);
-        if (keepRestarting) startWorker();
-      });
-    };
-    startWorker();
-    startWorker();
+    workers = restartingWorkers(env, failEnv, 2);
 
     await o.readyPostgres('pg', '16.13', 3);
     await eventually('both standbys streaming', async () => {
@@ -83,7 +68,6 @@ describe('Postgres switchover end to end (worker killed at every step of the swi
       spec: { type: 'Restart', databaseRef: { name: 'pg' }, timeout: '5m' }, // a switchover: the default
     }));
     const ops = await o.finished('PostgresOpsRequest', 'rst', 900_000);
-    keepRestarting = false;
     await primaries.stop();
     await history.stop();
     assert.equal(ops.status?.phase, 'Successful', `${ops.status?.message} ${JSON.stringify(ops.status?.conditions?.filter((c) => c.status !== 'True'))}`);
@@ -91,7 +75,7 @@ describe('Postgres switchover end to end (worker killed at every step of the swi
     // The failpoints live in the Switchover step: without one (e.g. primaryUpdateMethod Restart) none fires.
     assert.match(getCondition(ops.status?.conditions, 'Switchover')?.message ?? '', /pg-1 is the primary/, 'the run had a Switchover step');
     assert.deepEqual(readdirSync(fired).sort(), [...FAILPOINTS].sort(), 'the worker was killed at every failpoint');
-    assert.ok(starts >= FAILPOINTS.length + 2, `${starts} worker processes`);
+    assert.ok(workers.starts >= FAILPOINTS.length + 2, `${workers.starts} worker processes`);
     assert.deepEqual(primaries.violations(), [], 'never two primaries');
     assert.ok(primaries.rounds() > 20, `the members were polled (${primaries.rounds()} rounds)`);
 

@@ -1,8 +1,11 @@
 // opsflow's real processes (worker, watcher) started as children, for end-to-end and crash tests.
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateDir } from '../../devenv/paths.ts';
 import { spawnOpsflow } from '../../devenv/process.ts';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptors, workflowsPath } from '../../src/worker/workflow-modules.ts';
 
 export interface OpsflowProcess {
   child: ChildProcess;
@@ -45,4 +48,51 @@ export function startOpsflowProcess(which: 'worker' | 'watcher', env: ProcessEnv
       await exited(child);
     },
   };
+}
+
+export interface RestartingWorkers {
+  /** Worker processes started so far (the first ones and every replacement). */
+  readonly starts: number;
+  /** Stops replacing workers and SIGTERMs the ones still running. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `replicas` worker processes, each replaced at once when it exits, like a Deployment's Pods: a
+ * crash test's worker that kills itself at a failpoint (extra: OPSFLOW_FAILPOINTS…) comes back.
+ */
+export function restartingWorkers(env: ProcessEnv, extra: Record<string, string> = {}, replicas = 1): RestartingWorkers {
+  const running = new Set<OpsflowProcess>();
+  let starts = 0;
+  let keep = true;
+  const start = (): void => {
+    const w = startOpsflowProcess('worker', env, `worker-${++starts}`, extra);
+    running.add(w);
+    w.child.once('exit', () => {
+      running.delete(w);
+      if (keep) start();
+    });
+  };
+  for (let i = 0; i < replicas; i++) start();
+  return {
+    get starts() {
+      return starts;
+    },
+    stop: async () => {
+      keep = false;
+      await Promise.all([...running].map((w) => w.stop()));
+    },
+  };
+}
+
+/**
+ * Writes one prebuilt workflow bundle (workflows + interceptors) to `file` and returns the
+ * environment that makes a worker process use it (OPSFLOW_WORKFLOW_BUNDLE): a restarted worker
+ * starts in seconds, without bundling.
+ */
+export async function prebuiltWorkflowBundle(file: string): Promise<{ OPSFLOW_WORKFLOW_BUNDLE: string }> {
+  const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptors.workflowModules, logger: quiet });
+  writeFileSync(file, code);
+  return { OPSFLOW_WORKFLOW_BUNDLE: file };
 }
