@@ -49,6 +49,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     return this.informer.list();
   }
 
+  /** The cached object, if the informer has it (it may lag the API server by a watch event). */
+  get(name: string, namespace?: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
   private scheduleRestart(): void {
     if (this.stopped || this.restartTimer) return;
     const delay = this.backoffMs;

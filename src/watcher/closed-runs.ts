@@ -52,12 +52,17 @@ export function workflowTaskStatus(prev: OpsRequestStatus | undefined, run: RunI
   return { ...prev, conditions: setCondition(prev?.conditions, { type: WORKFLOW_TASK_FAILING, status: 'False', reason: 'Recovered', message: 'workflow tasks complete again' }, now) };
 }
 
-/** Checks one run and writes what it found (conditional status writes). Returns whether the run is closed. */
-export async function followRun(kube: Kube, runs: RunStatusReader, log: Logger, ref: CustomRef, uid: string, workflowId: string, described?: RunInfo): Promise<boolean> {
+/**
+ * Checks one run and writes what it found (conditional status writes). Returns whether the run is
+ * closed. `known`: the status as the caller's cache has it; a healthy open run whose cached status
+ * needs no change costs no API call.
+ */
+export async function followRun(kube: Kube, runs: RunStatusReader, log: Logger, ref: CustomRef, uid: string, workflowId: string, described?: RunInfo, known?: OpsRequestStatus): Promise<boolean> {
   const run = described ?? await runs.describe(workflowId);
   type Ops = { metadata?: { uid?: string }; status?: OpsRequestStatus };
   if (run.status === 'RUNNING') {
     const failure = (run.workflowTaskAttempt ?? 0) >= REPORT_FROM_ATTEMPT ? await runs.lastWorkflowTaskFailure(workflowId) : undefined;
+    if (known && workflowTaskStatus(known, run, failure, at()) === undefined) return false;
     const next = await updateStatus<Ops, OpsRequestStatus>(kube, ref, (cur) => (cur.metadata?.uid === uid ? workflowTaskStatus(cur.status, run, failure, at()) : undefined));
     if (next && getCondition(next.conditions, WORKFLOW_TASK_FAILING)?.status === 'True') log.warn('workflow task failing', { workflowId, attempt: run.workflowTaskAttempt, error: failure });
     return false;

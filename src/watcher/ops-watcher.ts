@@ -118,15 +118,21 @@ export class OpsWatcher {
     if (!(this.o.leadership ?? alwaysLeader).isLeader()) return; // a follower only keeps its caches warm
     const [kind = '', namespace = '', name = ''] = key.split('/');
     const ref = { kind, namespace, name };
-    let ops: Ops;
-    try {
-      ops = await getCustom<Ops>(this.o.kube, ref);
-    } catch (e) {
-      if (isNotFound(e)) {
-        this.workflowIds.delete(key);
-        return;
+    // Read from the informer's cache: with many open runs checked every few seconds, a GET each
+    // would load the API server in proportion to the requests in flight. Every write reads the
+    // latest object itself (updateStatus) or is conditional on the cached resourceVersion.
+    let ops = this.informers[opsKinds.indexOf(kind as (typeof opsKinds)[number])]?.get(name, namespace) as Ops | undefined;
+    // Finalizer writes (a new request, a deletion) act on the latest object.
+    if (!ops || ops.metadata?.deletionTimestamp || !ops.metadata?.finalizers?.includes(FINALIZER)) {
+      try {
+        ops = await getCustom<Ops>(this.o.kube, ref);
+      } catch (e) {
+        if (isNotFound(e)) {
+          this.workflowIds.delete(key);
+          return;
+        }
+        throw e;
       }
-      throw e;
     }
     const uid = ops.metadata?.uid ?? '';
     const finalizers = ops.metadata?.finalizers ?? [];
@@ -172,7 +178,7 @@ export class OpsWatcher {
     }
     // A run closed from outside, or stuck on a failing workflow task, is reported here; an open
     // run is checked again later (a terminate in the Web UI sends no Kubernetes event).
-    if (await followRun(this.o.kube, this.runs, log, ref, uid, run.id, known?.status === 'NOT_FOUND' ? undefined : known)) return;
+    if (await followRun(this.o.kube, this.runs, log, ref, uid, run.id, known?.status === 'NOT_FOUND' ? undefined : known, ops.status)) return;
     this.checkRunLater(key);
     // kubectl users approve by annotating: forwarded as the approve signal while the run waits for it.
     const approvedBy = ops.metadata?.annotations?.[APPROVED_BY_ANNOTATION];

@@ -1,7 +1,11 @@
 // What the watcher writes for a run that closed without a final phase, for a workflow task that
-// keeps failing, and when the provisioner may clear a pause (pure).
+// keeps failing, and when the provisioner may clear a pause (pure); an open run followed from the
+// watcher's cache costs no API call.
 import assert from 'node:assert/strict';
-import { closedRunStatus, RUN_CLOSED, WORKFLOW_TASK_FAILING, workflowTaskStatus } from '../../src/watcher/closed-runs.ts';
+import { closedRunStatus, followRun, RUN_CLOSED, WORKFLOW_TASK_FAILING, workflowTaskStatus } from '../../src/watcher/closed-runs.ts';
+import type { RunStatusReader } from '../../src/watcher/run-status.ts';
+import type { Kube } from '../../src/k8s/client.ts';
+import { createLogger } from '../../src/logger.ts';
 import { parseHolder, pauseVerdict, type PauseFacts } from '../../src/watcher/orphan-pause.ts';
 import { failureMessage } from '../../src/watcher/run-status.ts';
 import type { OpsRequestStatus } from '../../src/api/opsrequests.ts';
@@ -80,5 +84,30 @@ describe('clearing a pause whose run has closed (pure)', () => {
     assert.deepEqual(parseHolder('SingleStoreOpsRequest/sdb-up'), { kind: 'SingleStoreOpsRequest', name: 'sdb-up' });
     assert.equal(parseHolder('Postgres/pg'), undefined);
     assert.equal(parseHolder('PostgresOpsRequest/'), undefined);
+  });
+});
+
+describe('following an open run from the cache', () => {
+  const runs = (attempt: number): RunStatusReader => ({
+    describe: async () => ({ status: 'RUNNING', workflowTaskAttempt: attempt }),
+    lastWorkflowTaskFailure: async () => 'boom',
+    outcome: async () => ({}),
+    openRunsOf: async () => [],
+  });
+  let calls = 0;
+  const kube = new Proxy({}, { get: () => { calls++; throw new Error('no API call expected'); } }) as unknown as Kube;
+  const log = createLogger({ component: 'test' });
+  const ref = { kind: 'PostgresOpsRequest', namespace: 'demo', name: 'x' };
+
+  it('a healthy open run whose cached status needs no change makes no API call', async () => {
+    calls = 0;
+    assert.equal(await followRun(kube, runs(1), log, ref, 'uid', 'wf', undefined, progressing), false);
+    assert.equal(calls, 0);
+  });
+
+  it('a failing workflow task is still written (the write reads the latest object)', async () => {
+    calls = 0;
+    await assert.rejects(followRun(kube, runs(3), log, ref, 'uid', 'wf', undefined, progressing), /no API call expected/);
+    assert.ok(calls > 0);
   });
 });
