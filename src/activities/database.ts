@@ -63,17 +63,18 @@ export function databaseActivities({ kube, pollMs = 200, runs }: ActivityDeps) {
      * One look at the queue (event-driven runs call it when nudged, and on a slow fallback timer):
      * the earliest earlier OpsRequest of the same database whose run is still open (or not yet
      * started), or none when it is this request's turn. A request whose run has closed never holds
-     * the queue, whatever its phase says. While blocked, this request's status message says what it
-     * waits for; only the message is written, never the phase (a late attempt must not turn a
-     * finished request back into a waiting one).
+     * the queue, whatever its phase says. Reads only (the run writes what it waits for).
      */
     async checkTurn(opsKind: string, ref: DbRef, self: { name: string; uid: string }): Promise<{ blocker?: string }> {
       const name = await turnBlocker(opsKind, ref, self);
-      if (name !== undefined) await sayWaiting(opsKind, ref, self, name);
       return name === undefined ? {} : { blocker: name };
     },
 
-    /** Runs started before the event-driven queue: polls checkTurn's question until it is this request's turn. */
+    /**
+     * Runs started before the event-driven queue: polls checkTurn's question until it is this
+     * request's turn, writing what it waits for into the status message (only the message, never
+     * the phase: a late attempt must not turn a finished request back into a waiting one).
+     */
     async waitForTurn(opsKind: string, ref: DbRef, self: { name: string; uid: string }): Promise<string[]> {
       const waited = new Set<string>();
       await pollUntil(async () => {

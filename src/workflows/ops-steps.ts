@@ -127,6 +127,10 @@ async function awaitTurn(ops: OpsContext): Promise<string[]> {
     nudged = false; // a nudge during the look below makes the next wait return at once
     const { blocker } = await short.checkTurn(input.kind, dbRef, opsRef);
     if (blocker === undefined) return waited;
+    if (waited[waited.length - 1] !== blocker) {
+      // The status message says what it waits for (written through the tracker, so no progress write overtakes it).
+      await ops.t.setPhase('Pending', `waiting for ${input.kind} ${blocker}, an earlier operation on ${dbRef.kind} ${dbRef.name}`);
+    }
     if (!waited.includes(blocker)) waited.push(blocker);
     await condition(() => nudged, TURN_RECHECK);
   }
