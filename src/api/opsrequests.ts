@@ -2,9 +2,10 @@
 // Shaped like KubeDB's, so its example OpsRequests work with only apiVersion changed.
 import { z } from 'zod';
 import { ConditionSchema, LocalObjectReferenceSchema, ObjectMetaSchema, StepTimeoutSchema } from './common.ts';
+import { QUANTITY_PATTERN } from './quantity.ts';
 
-/** Types handled today; HorizontalScaling, VerticalScaling, VolumeExpansion and ReconfigureTLS come later. */
-export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart']);
+/** Types handled today; HorizontalScaling, VerticalScaling and ReconfigureTLS come later. */
+export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart', 'VolumeExpansion']);
 export type OpsRequestType = z.infer<typeof OpsRequestTypeSchema>;
 
 export const OpsRequestPhaseSchema = z.enum(['Pending', 'WaitingForApproval', 'Progressing', 'Successful', 'Failed', 'Skipped']);
@@ -24,6 +25,15 @@ export const ConfigurationSpecSchema = z.object({
 });
 export type ConfigurationSpec = z.infer<typeof ConfigurationSpecSchema>;
 
+// VolumeExpansion (KubeDB's spec.volumeExpansion): Online grows each volume under its running Pod;
+// Offline stops each Pod while its volume grows (standbys first, the primary last).
+export const VolumeExpansionModeSchema = z.enum(['Online', 'Offline']);
+export const QuantitySchema = z.string().regex(QUANTITY_PATTERN, 'must be a quantity such as 2Gi');
+export const PostgresVolumeExpansionSpecSchema = z.object({
+  mode: VolumeExpansionModeSchema.meta({ description: 'Online: grow each volume under its running Pod; Offline: stop each Pod while its volume grows' }),
+  postgres: QuantitySchema.meta({ description: 'The new size of each member\'s data volume (larger than now), e.g. 2Gi' }),
+});
+
 export const OpsRequestStatusSchema = z.object({
   phase: OpsRequestPhaseSchema.optional(),
   observedGeneration: z.number().int().optional(),
@@ -42,12 +52,16 @@ const commonSpec = {
   updateVersion: UpdateVersionSpecSchema.optional(),
 };
 
+/** CEL rules: spec.<field> is required with spec.type <type>, and only allowed with it. */
+const sub = (type: string, field: string) => [
+  { rule: `self.type != '${type}' || has(self.${field})`, message: `spec.${field} is required when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueRequired' },
+  { rule: `self.type == '${type}' || !has(self.${field})`, message: `spec.${field} is only allowed when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueForbidden' },
+];
+/** A CEL rule refusing a type this kind has not (with why). */
+const notForKind = (type: string, why: string) => ({ rule: `self.type != '${type}'`, message: `spec.type: ${type} ${why}`, fieldPath: '.type', reason: 'FieldValueForbidden' });
+
 /** CEL rules the API server enforces on every OpsRequest spec. */
 function opsSpecRules(configField: string) {
-  const sub = (type: string, field: string) => [
-    { rule: `self.type != '${type}' || has(self.${field})`, message: `spec.${field} is required when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueRequired' },
-    { rule: `self.type == '${type}' || !has(self.${field})`, message: `spec.${field} is only allowed when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueForbidden' },
-  ];
   return [
     { rule: 'self == oldSelf', message: 'spec is immutable: create a new OpsRequest instead' },
     ...sub('UpdateVersion', 'updateVersion'),
@@ -76,7 +90,8 @@ export const PostgresOpsRequestSpecSchema = z.object({
     description: 'The Pod to switch over to (default: the lowest-ordinal standby); naming the current primary keeps it primary (restarted in place)',
   }),
   configuration: ConfigurationSpecSchema.optional(),
-}).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
+  volumeExpansion: PostgresVolumeExpansionSpecSchema.optional(),
+}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), ...sub('VolumeExpansion', 'volumeExpansion')] });
 export const PostgresOpsRequestSchema = opsKind('PostgresOpsRequest', PostgresOpsRequestSpecSchema);
 export type PostgresOpsRequest = z.infer<typeof PostgresOpsRequestSchema>;
 
@@ -89,7 +104,7 @@ export const SingleStoreOpsRequestSpecSchema = z.object({
   ...commonSpec,
   databaseRef: LocalObjectReferenceSchema,
   configuration: SingleStoreConfigurationSpecSchema.optional(),
-}).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
+}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not implemented for SingleStore by opsflow yet (Postgres only)')] });
 export const SingleStoreOpsRequestSchema = opsKind('SingleStoreOpsRequest', SingleStoreOpsRequestSpecSchema);
 export type SingleStoreOpsRequest = z.infer<typeof SingleStoreOpsRequestSchema>;
 
@@ -123,7 +138,7 @@ export const ProxySQLOpsRequestSpecSchema = z.object({
   ...commonSpec,
   proxyRef: LocalObjectReferenceSchema,
   configuration: ProxySQLConfigurationSpecSchema.optional(),
-}).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
+}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not offered for ProxySQL: KubeDB has no ProxySQL VolumeExpansion, and its volume holds only proxysql.db (its configuration store), which does not grow with traffic')] });
 export const ProxySQLOpsRequestSchema = opsKind('ProxySQLOpsRequest', ProxySQLOpsRequestSpecSchema);
 export type ProxySQLOpsRequest = z.infer<typeof ProxySQLOpsRequestSchema>;
 

@@ -9,7 +9,10 @@ export const engines = [
     catalog: 'PostgresVersion',
     opsKind: 'PostgresOpsRequest', opsAliases: ['postgresopsrequest', 'postgresopsrequests', 'pgops'],
     refField: 'databaseRef',
-    operations: { UpdateVersion: 'postgresUpdateVersion', Restart: 'postgresRestart', Reconfigure: 'postgresReconfigure' },
+    operations: {
+      UpdateVersion: 'postgresUpdateVersion', Restart: 'postgresRestart', Reconfigure: 'postgresReconfigure',
+      VolumeExpansion: 'postgresVolumeExpansion',
+    },
   },
   {
     database: 'SingleStore', aliases: ['singlestore', 'sdb', 'singlestores'],

@@ -44,6 +44,8 @@ export interface OpsInput {
     /** PostgresOpsRequest: the member to switch over to. */
     preferredPrimary?: string;
     configuration?: unknown;
+    /** PostgresOpsRequest VolumeExpansion: the new size and how. */
+    volumeExpansion?: { mode: 'Online' | 'Offline'; postgres: string };
   };
 }
 
