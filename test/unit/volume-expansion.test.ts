@@ -1,6 +1,10 @@
 // VolumeExpansion (pure): quantities, the judgement (each refusal names the field), the steps, and the
 // StatefulSet manifest created again with the new claim size.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { repoDir } from '../../devenv/paths.ts';
 import { compareQuantities, quantityBytes } from '../../src/api/quantity.ts';
 import { PostgresOpsRequestSchema } from '../../src/api/opsrequests.ts';
 import { claimSizeOf, statefulSetWithClaimSize, type VolumeExpansionPlan } from '../../src/activities/volume-expansion.ts';
@@ -84,5 +88,7 @@ describe('VolumeExpansion (pure)', () => {
     assert.ok(!bad.success && bad.error.issues.some((i) => i.path.join('.') === 'spec.volumeExpansion.postgres'));
     const mode = PostgresOpsRequestSchema.safeParse(ops({ mode: 'Sideways', postgres: '2Gi' }));
     assert.ok(!mode.success && mode.error.issues.some((i) => i.path.join('.') === 'spec.volumeExpansion.mode'));
+    const example = parse(readFileSync(join(repoDir, 'k8s', 'examples', 'pgops-volume-expansion.yaml'), 'utf8')) as unknown;
+    assert.ok(PostgresOpsRequestSchema.safeParse(example).success, 'the README example parses');
   });
 });
