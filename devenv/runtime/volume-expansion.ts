@@ -9,7 +9,7 @@
 import type { StorageV1Api, V1PersistentVolume, V1PersistentVolumeClaim, V1PersistentVolumeClaimCondition } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { compareQuantities } from '../../src/api/quantity.ts';
-import { isNotFound, type Kube } from '../../src/k8s/client.ts';
+import { isApiError, isNotFound, type Kube } from '../../src/k8s/client.ts';
 import type { Logger } from '../../src/logger.ts';
 
 const PROVISIONED_BY = 'opsflow.dev/local-path';
@@ -25,14 +25,18 @@ async function claimInUse(kube: Kube, pvc: V1PersistentVolumeClaim): Promise<boo
     && (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === pvc.metadata?.name));
 }
 
-async function writeClaimStatus(kube: Kube, pvc: V1PersistentVolumeClaim, capacity: string | undefined, pending: boolean): Promise<void> {
-  const conditions: V1PersistentVolumeClaimCondition[] = pending
-    ? [{ type: RESIZE_PENDING, status: 'True', message: 'Waiting for a Pod to mount the volume to finish the file system resize', lastTransitionTime: new Date() }]
-    : [];
+/** Finished (capacity given) or pending; a pending mark is conditional on the claim read (a finish meanwhile wins). */
+async function writeClaimStatus(kube: Kube, pvc: V1PersistentVolumeClaim, capacity: string | undefined): Promise<void> {
+  const conditions: V1PersistentVolumeClaimCondition[] = capacity
+    ? []
+    : [{ type: RESIZE_PENDING, status: 'True', message: 'Waiting for a Pod to mount the volume to finish the file system resize', lastTransitionTime: new Date() }];
   const size = requested(pvc);
   await kube.core.patchNamespacedPersistentVolumeClaimStatus({
     name: pvc.metadata?.name ?? '', namespace: pvc.metadata?.namespace ?? '',
-    body: { status: { ...(capacity ? { capacity: { storage: capacity } } : {}), ...(size ? { allocatedResources: { storage: size } } : {}), conditions } },
+    body: {
+      ...(capacity ? {} : { metadata: { resourceVersion: pvc.metadata?.resourceVersion } }),
+      status: { ...(capacity ? { capacity: { storage: capacity } } : {}), ...(size ? { allocatedResources: { storage: size } } : {}), conditions },
+    },
   }, mergePatch);
 }
 
@@ -57,8 +61,8 @@ export async function expandClaim(kube: Kube, storage: StorageV1Api, pvc: V1Pers
   }
   const online = await claimInUse(kube, pvc);
   const pending = pvc.status.conditions?.some((c) => c.type === RESIZE_PENDING) ?? false;
-  if (online) await writeClaimStatus(kube, pvc, want, false);
-  else if (!pending) await writeClaimStatus(kube, pvc, pvc.status.capacity?.storage, true);
+  if (online) await writeClaimStatus(kube, pvc, want);
+  else if (!pending) await writeClaimStatus(kube, pvc, undefined).catch((e: unknown) => { if (!isApiError(e, 409)) throw e; });
   if (online) log.info('volume expanded online', { pvc: `${pvc.metadata?.namespace}/${pvc.metadata?.name}`, size: want });
 }
 
@@ -66,6 +70,6 @@ export async function expandClaim(kube: Kube, storage: StorageV1Api, pvc: V1Pers
 export async function finishNodeExpansion(kube: Kube, pvc: V1PersistentVolumeClaim, pv: V1PersistentVolume, log: Logger): Promise<void> {
   const pvSize = pv.spec?.capacity?.storage;
   if (!grown(pvc.status?.capacity?.storage, pvSize)) return;
-  await writeClaimStatus(kube, pvc, pvSize, false);
+  await writeClaimStatus(kube, pvc, pvSize);
   log.info('volume expanded at mount (offline)', { pvc: `${pvc.metadata?.namespace}/${pvc.metadata?.name}`, size: pvSize });
 }
