@@ -51,7 +51,8 @@ describe('Postgres VolumeExpansion (e2e: kubectl apply, real Postgres, local vol
     worker = startOpsflowProcess('worker', env);
     await o.create('Postgres', 'vx', { version: '16.13', replicas: 2, storage: { storageClassName: sc, resources: { requests: { storage: '1Gi' } } } });
     await eventually('vx Ready', async () => ((await o.db('vx')).status?.phase === 'Ready' ? true : undefined), 180_000);
-    await pgQuery(ns.name, 'vx', 'vx-0', 'CREATE TABLE kept (v text); INSERT INTO kept VALUES ($1)', ['before']);
+    await pgQuery(ns.name, 'vx', 'vx-0', 'CREATE TABLE kept (v text)');
+    await pgQuery(ns.name, 'vx', 'vx-0', 'INSERT INTO kept VALUES ($1)', ['before']);
   });
   after(async () => {
     await watcher?.stop();
