@@ -14,24 +14,22 @@ import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { clients, eventually, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { watchPodUids } from '../support/pod-history.ts';
-import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
+import { prebuiltWorkflowBundle, restartingWorkers, startOpsflowProcess, type OpsflowProcess, type RestartingWorkers } from '../support/processes.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
 
 describe('a worker SIGKILLed mid-VolumeExpansion (Offline, StatefulSet orphaned, Pod stopped)', function () {
   this.timeout(600_000);
   let ns: Awaited<ReturnType<typeof tempNamespace>>;
   let watcher: OpsflowProcess | undefined;
-  let worker: OpsflowProcess | undefined;
-  let keepRestarting = true;
+  let workers: RestartingWorkers | undefined;
 
   before(async () => {
     await installCrdsAndCatalog();
     ns = await tempNamespace('e2e-vxc');
   });
   after(async () => {
-    keepRestarting = false;
     await watcher?.stop();
-    await worker?.stop();
+    await workers?.stop();
     await ns?.remove();
   });
 
@@ -41,13 +39,9 @@ describe('a worker SIGKILLed mid-VolumeExpansion (Offline, StatefulSet orphaned,
     const fired = mkdtempSync(join(tmpdir(), 'opsflow-failpoints-'));
     const failEnv = { OPSFLOW_FAILPOINTS: 'growClaimOffline-stopped:vxc-0', OPSFLOW_FAILPOINTS_DIR: fired };
     watcher = startOpsflowProcess('watcher', env);
-    let starts = 0;
-    const startWorker = () => {
-      const w = startOpsflowProcess('worker', env, `worker-${++starts}`, failEnv);
-      w.child.once('exit', () => { if (keepRestarting && worker === w) worker = startWorker(); });
-      return w;
-    };
-    worker = startWorker();
+    // A prebuilt bundle: a replacement worker starts in seconds.
+    const bundle = await prebuiltWorkflowBundle(join(mkdtempSync(join(tmpdir(), 'opsflow-bundle-')), 'workflows.js'));
+    workers = restartingWorkers(env, { ...failEnv, ...bundle });
     await o.create('Postgres', 'vxc', { version: '16.13', replicas: 1, storage: { storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } } });
     await eventually('vxc Ready', async () => ((await o.db('vxc')).status?.phase === 'Ready' ? true : undefined), 180_000);
 
@@ -57,11 +51,10 @@ describe('a worker SIGKILLed mid-VolumeExpansion (Offline, StatefulSet orphaned,
       spec: { type: 'VolumeExpansion', databaseRef: { name: 'vxc' }, volumeExpansion: { mode: 'Offline', postgres: '2Gi' }, timeout: '3m' },
     }));
     const ops = await o.finished('PostgresOpsRequest', 'grow', 400_000);
-    keepRestarting = false;
     await history.stop();
     assert.equal(ops.status?.phase, 'Successful', `${ops.status?.message}`);
     assert.deepEqual(readdirSync(fired), ['growClaimOffline-stopped:vxc-0'], 'the worker was killed with the StatefulSet orphaned and the Pod stopped');
-    assert.ok(starts >= 2, `${starts} worker processes`);
+    assert.ok(workers.starts >= 2, `${workers.starts} worker processes`);
     assert.equal(history.uids('vxc-0').length, 2, `vxc-0 replaced exactly once (${history.uids('vxc-0').join(', ')})`);
     const pvc = await clients().core.readNamespacedPersistentVolumeClaim({ name: 'data-vxc-0', namespace: ns.name });
     assert.deepEqual([pvc.spec?.resources?.requests?.storage, pvc.status?.capacity?.storage], ['2Gi', '2Gi']);
