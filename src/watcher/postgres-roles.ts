@@ -66,13 +66,9 @@ async function userPasswords(kube: Kube, db: Postgres, desired: DesiredRoles): P
 
 async function primaryAddress(kube: Kube, db: Postgres): Promise<{ host: string } | { why: string }> {
   const name = primaryPodName(db);
-  let pod;
-  try {
-    pod = await kube.core.readNamespacedPod({ name, namespace: db.metadata.namespace ?? '' });
-  } catch (e) {
-    if (isNotFound(e)) return { why: `Pod ${name} does not exist yet` };
-    throw e;
-  }
+  // A list by name: the watcher's RBAC lists and watches Pods but has no get on them.
+  const pod = (await kube.core.listNamespacedPod({ namespace: db.metadata.namespace ?? '', fieldSelector: `metadata.name=${name}` })).items[0];
+  if (!pod) return { why: `Pod ${name} does not exist yet` };
   const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
   if (!ready || !pod.status?.podIP || pod.metadata?.deletionTimestamp) return { why: `Pod ${name} is not Ready` };
   return { host: pod.status.podIP };

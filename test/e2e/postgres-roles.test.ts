@@ -6,18 +6,16 @@
 // and no password or verifier appears in their logs, the watcher's log or the status.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { stringify } from 'yaml';
 import { getCondition } from '../../src/api/conditions.ts';
 import { kubectl } from '../../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../../devenv/crds.ts';
-import { clients, eventually, tempNamespace } from '../support/kube.ts';
+import { eventually, tempNamespace } from '../support/kube.ts';
 import { objects } from '../support/ops.ts';
 import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
+import { loginWithSecret, readOwners, readRoles, secretData as secretDataOf, type RoleRow } from '../support/postgres-roles.ts';
 import { pgQuery } from '../support/sql.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
-
-type RoleRow = { rolname: string; rolsuper: boolean; rolcreatedb: boolean; rolcreaterole: boolean; rolcanlogin: boolean; rolreplication: boolean; rolbypassrls: boolean };
 
 describe('Postgres roles and databases from the manifest (spec.users, spec.databases)', function () {
   this.timeout(600_000);
@@ -45,27 +43,10 @@ describe('Postgres roles and databases from the manifest (spec.users, spec.datab
   const apply = (obj: object) => kubectl(['apply', '-n', ns.name, '-f', '-'], stringify(obj));
   const manifest = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'Postgres', metadata: { name }, spec: { version: '16.15', ...spec } });
   const patchSpec = (spec: object) => kubectl(['patch', '-n', ns.name, 'postgres', DB, '--type', 'merge', '-p', JSON.stringify({ spec })]);
-  const secretData = async (name: string) => {
-    const s = await clients().core.readNamespacedSecret({ name, namespace: ns.name });
-    const dec = (k: string) => Buffer.from(s.data?.[k] ?? '', 'base64').toString();
-    return { username: dec('username'), password: dec('password'), secret: s };
-  };
-  const podIp = async (pod: string) => (await clients().core.readNamespacedPod({ name: pod, namespace: ns.name })).status?.podIP ?? '';
-  /** Logs in with a role's Secret on a member; returns current_user and the database. */
-  async function login(pod: string, secret: string, database: string): Promise<{ u: string; d: string }> {
-    const { username, password } = await secretData(secret);
-    const c = new pg.Client({ host: await podIp(pod), port: 5432, user: username, password, database, connectionTimeoutMillis: 5000 });
-    await c.connect();
-    try {
-      return (await c.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d')).rows[0] ?? { u: '', d: '' };
-    } finally {
-      await c.end();
-    }
-  }
-  const roles = async (pod: string, names: string[]) => Object.fromEntries((await pgQuery<RoleRow>(ns.name, DB, pod,
-    'SELECT rolname, rolsuper, rolcreatedb, rolcreaterole, rolcanlogin, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = ANY($1) ORDER BY rolname', [names])).map((r) => [r.rolname, r]));
-  const owners = async (pod: string) => Object.fromEntries((await pgQuery<{ datname: string; owner: string }>(ns.name, DB, pod,
-    'SELECT datname, pg_get_userbyid(datdba) AS owner FROM pg_database WHERE NOT datistemplate AND datname <> $1', ['postgres'])).map((r) => [r.datname, r.owner]));
+  const secretData = (name: string) => secretDataOf(ns.name, name);
+  const login = (pod: string, secret: string, database: string) => loginWithSecret(ns.name, pod, secret, database);
+  const roles = (pod: string, names: string[]) => readRoles(ns.name, DB, pod, names);
+  const owners = (pod: string) => readOwners(ns.name, DB, pod);
   const synced = (want: (d: Awaited<ReturnType<typeof o.db>>) => boolean, what: string) => eventually(what, async () => {
     const d = await o.db(DB);
     const c = getCondition(d.status?.conditions, 'RolesSynced');
