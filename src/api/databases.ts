@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   DatabaseStatusSchema, DeletionPolicySchema, LocalObjectReferenceSchema, ObjectMetaSchema, StorageSpecSchema, StorageTypeSchema,
 } from './common.ts';
+import { rolesRules, rolesSpecFields } from './postgres-roles.ts';
 
 const VersionRefSchema = z.string().min(1).meta({ description: 'Name of a catalog entry (a *Version object)' });
 
@@ -57,11 +58,13 @@ const PostgresSpecObject = z.object({
   replicas: z.number().int().min(1).max(9).default(1),
   standbyMode: z.enum(['Hot', 'Warm']).default('Hot'),
   configuration: PostgresConfigurationSchema.optional(),
+  ...rolesSpecFields,
   ...Object.fromEntries(Object.entries(KUBEDB_POSTGRES_UNSUPPORTED).map(([k, v]) => [k, v.optional().meta({ description: 'not implemented by opsflow (refused)' })])),
 }).meta({
   'x-kubernetes-validations': [
     { rule: '!has(self.configSecret) || !has(self.configuration)', message: 'spec.configSecret and spec.configuration are two spellings of the custom config: use one (spec.configuration.secretName is KubeDB v1\'s)', reason: 'FieldValueForbidden' },
     ...unsupportedRules(KUBEDB_POSTGRES_UNSUPPORTED),
+    ...rolesRules,
   ],
 });
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubernetesObject, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { GROUP, VERSION, type Condition, type DatabaseStatus } from '../api/common.ts';
 import { getCondition, setCondition, type ConditionInput } from '../api/conditions.ts';
-import type { Database } from '../api/databases.ts';
+import type { Database, Postgres } from '../api/databases.ts';
 import { kindInfo } from '../api/kinds.ts';
 import { authSecret, authSecretName, PAUSE_ANNOTATION, ROLE_LABEL, selectorLabels } from '../engines/common.ts';
 import { DECLARATIVE_LABEL, opsKindFor, pendingChanges, desiredState, planDeclarative, UPDATE_PENDING, type Decision, type ExistingOps } from '../engines/declarative.ts';
@@ -24,6 +24,9 @@ import { isNotLeader } from '../k8s/write-fence.ts';
 import { applyChildren, StaleReadError } from './conditional-apply.ts';
 import { clearPause, pauseFacts, pauseVerdict } from './orphan-pause.ts';
 import type { RunStatusReader } from './run-status.ts';
+import { rolesWanted } from '../engines/postgres/roles.ts';
+import { rolesConditions, ROLES_SYNCED } from '../engines/postgres/roles-status.ts';
+import { syncPostgresRoles } from './postgres-roles.ts';
 
 export interface ProvisionerOptions {
   kube: Kube;
@@ -52,7 +55,7 @@ export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export function nextDatabaseStatus(
   prev: DatabaseStatus | undefined,
   generation: number | undefined,
-  observed: { paused?: string; versionError?: string; configError?: string; ready?: boolean; readyMessage?: string; updatePending?: ConditionInput; storage?: ConditionInput },
+  observed: { paused?: string; versionError?: string; configError?: string; ready?: boolean; readyMessage?: string; updatePending?: ConditionInput; storage?: ConditionInput; roles?: ConditionInput[] },
   at: string,
 ): DatabaseStatus {
   const s = baseDatabaseStatus(prev, generation, observed, at);
@@ -61,6 +64,7 @@ export function nextDatabaseStatus(
   const primary = prev?.primary ? { primary: prev.primary } : {};
   let conditions = observed.updatePending ? setCondition(s.conditions, observed.updatePending, at) : s.conditions;
   if (observed.storage && conditions) conditions = setCondition(conditions, observed.storage, at);
+  for (const c of observed.roles ?? []) if (conditions) conditions = setCondition(conditions, c, at);
   return { ...s, ...applied, ...primary, ...(conditions ? { conditions } : {}) };
 }
 
@@ -302,7 +306,19 @@ export class Provisioner {
     const { ready, message } = await this.readiness(p, db);
     const storage = await storageFacts(kube, p.statefulSets(db), db);
     const notBound = storage?.status === 'False' ? `; ${storage.message}` : '';
-    await write({ ready, readyMessage: message + notBound, ...(storage ? { storage } : {}) });
+    const roles = spec.kind === 'Postgres' ? await this.syncRoles(spec, key) : undefined;
+    await write({ ready, readyMessage: message + notBound, ...(storage ? { storage } : {}), ...(roles ? { roles } : {}) });
+  }
+
+  /** spec.users / spec.databases on the primary (every reconcile that is not paused); the conditions to write. */
+  private async syncRoles(db: Postgres, key: Key): Promise<ConditionInput[] | undefined> {
+    if (!rolesWanted(db, getCondition(db.status?.conditions, ROLES_SYNCED) !== undefined)) return undefined;
+    const outcome = await syncPostgresRoles(this.o.kube, db);
+    if (outcome.kind === 'Synced' && outcome.changes > 0) this.o.log.info('postgres roles and databases synced', { key: keyOf(key), changes: outcome.changes, kept: [...outcome.keptRoles, ...outcome.keptDatabases] });
+    if (outcome.kind === 'SyncFailed') this.o.log.warn('postgres roles sync failed; retrying', { key: keyOf(key), error: outcome.error });
+    // Not there yet (the primary starting, a server error, a Secret to fix): look again soon.
+    if (outcome.kind === 'PrimaryNotReady' || outcome.kind === 'SyncFailed' || (outcome.kind === 'Synced' && outcome.secretProblems.length)) this.queue.addAfter(keyOf(key), 5_000);
+    return rolesConditions(outcome, db.metadata.generation);
   }
 
   /** Decides what to render and creates the OpsRequests a spec edit needs (create-if-absent, owned by the database). */
