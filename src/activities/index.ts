@@ -16,6 +16,8 @@ import { singlestoreHealthActivities } from './singlestore-health.ts';
 import { singlestoreValidateActivities } from './singlestore-validate.ts';
 import { validateActivities } from './validate.ts';
 import { volumeExpansionActivities } from './volume-expansion.ts';
+import { restartValidateActivities } from './restart-validate.ts';
+import { verticalScalingActivities } from './vertical-scaling.ts';
 import { activitySleep, attemptTimeLeftMs, heartbeat } from './heartbeat.ts';
 import { RETRY_BUDGET_MS, withTransientRetry } from './kube-retry.ts';
 
@@ -42,6 +44,8 @@ export function createActivities(given: ActivityDeps) {
     ...proxysqlSyncActivities(deps),
     ...proxysqlConfigActivities(deps),
     ...volumeExpansionActivities(deps),
+    ...restartValidateActivities(deps),
+    ...verticalScalingActivities(deps),
   };
 }
 

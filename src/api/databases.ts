@@ -4,6 +4,7 @@ import {
   DatabaseStatusSchema, DeletionPolicySchema, LocalObjectReferenceSchema, ObjectMetaSchema, StorageSpecSchema, StorageTypeSchema,
 } from './common.ts';
 import { rolesRules, rolesSpecFields } from './postgres-roles.ts';
+import { PodTemplateSchema } from './resources.ts';
 
 const VersionRefSchema = z.string().min(1).meta({ description: 'Name of a catalog entry (a *Version object)' });
 
@@ -44,7 +45,7 @@ export const PostgresConfigurationSchema = z.object({
 export const KUBEDB_POSTGRES_UNSUPPORTED: Record<string, z.ZodType> = {
   autoOps: z.looseObject({}), distributed: z.boolean(), streamingMode: z.string(), synchronousReplicationConfig: z.looseObject({}),
   mode: z.string(), remoteReplica: z.looseObject({}), leaderElection: z.looseObject({}), clientAuthMode: z.string(), sslMode: z.string(),
-  init: z.looseObject({}), monitor: z.looseObject({}), podTemplate: z.looseObject({}), serviceTemplates: z.array(z.looseObject({})),
+  init: z.looseObject({}), monitor: z.looseObject({}), serviceTemplates: z.array(z.looseObject({})),
   tls: z.looseObject({}), halted: z.boolean(), enforceFsGroup: z.boolean(), allowedSchemas: z.looseObject({}), healthChecker: z.looseObject({}),
   archiver: z.looseObject({}), arbiter: z.looseObject({}), replication: z.looseObject({}), readReplicas: z.array(z.looseObject({})),
 };
@@ -59,6 +60,7 @@ const PostgresSpecObject = z.object({
   standbyMode: z.enum(['Hot', 'Warm']).default('Hot'),
   configuration: PostgresConfigurationSchema.optional(),
   ...rolesSpecFields,
+  podTemplate: PodTemplateSchema.optional(),
   ...Object.fromEntries(Object.entries(KUBEDB_POSTGRES_UNSUPPORTED).map(([k, v]) => [k, v.optional().meta({ description: 'not implemented by opsflow (refused)' })])),
 }).meta({
   'x-kubernetes-validations': [
@@ -88,6 +90,7 @@ const SingleStoreNodeSpecSchema = z.object({
   replicas: z.number().int().min(1).max(9).default(1),
   storage: StorageSpecSchema.optional(),
   configSecret: LocalObjectReferenceSchema.optional(),
+  podTemplate: PodTemplateSchema.optional(),
 });
 export const SingleStoreSpecSchema = z.object({
   ...databaseSpecBase,
@@ -106,6 +109,7 @@ export const ProxySQLSpecSchema = z.object({
   ...databaseSpecBase,
   replicas: z.number().int().min(1).max(9).default(1),
   backend: LocalObjectReferenceSchema.optional().meta({ description: 'The MySQL server group ProxySQL routes to' }),
+  podTemplate: PodTemplateSchema.optional(),
 });
 export const ProxySQLSchema = z.object({
   apiVersion: z.string(),

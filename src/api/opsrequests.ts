@@ -3,9 +3,12 @@
 import { z } from 'zod';
 import { ConditionSchema, LocalObjectReferenceSchema, ObjectMetaSchema, StepTimeoutSchema } from './common.ts';
 import { QUANTITY_PATTERN } from './quantity.ts';
+import { ContainerResourcesSchema } from './resources.ts';
 
-/** Types handled today; HorizontalScaling, VerticalScaling and ReconfigureTLS come later. */
-export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart', 'VolumeExpansion']);
+/** Types handled today; HorizontalScaling and ReconfigureTLS come later. */
+export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart', 'VolumeExpansion',
+  'VerticalScaling',
+]);
 export type OpsRequestType = z.infer<typeof OpsRequestTypeSchema>;
 
 export const OpsRequestPhaseSchema = z.enum(['Pending', 'WaitingForApproval', 'Progressing', 'Successful', 'Failed', 'Skipped']);
@@ -66,6 +69,7 @@ function opsSpecRules(configField: string) {
     { rule: 'self == oldSelf', message: 'spec is immutable: create a new OpsRequest instead' },
     ...sub('UpdateVersion', 'updateVersion'),
     ...sub('Reconfigure', configField),
+    ...sub('VerticalScaling', 'verticalScaling'),
   ];
 }
 
@@ -91,6 +95,10 @@ export const PostgresOpsRequestSpecSchema = z.object({
   }),
   configuration: ConfigurationSpecSchema.optional(),
   volumeExpansion: PostgresVolumeExpansionSpecSchema.optional(),
+  verticalScaling: z.object({
+    postgres: ContainerResourcesSchema.optional(),
+    coordinator: ContainerResourcesSchema.optional().meta({ description: 'KubeDB\'s pg-coordinator sidecar: opsflow has none (refused)' }),
+  }).optional(),
 }).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), ...sub('VolumeExpansion', 'volumeExpansion')] });
 export const PostgresOpsRequestSchema = opsKind('PostgresOpsRequest', PostgresOpsRequestSpecSchema);
 export type PostgresOpsRequest = z.infer<typeof PostgresOpsRequestSchema>;
@@ -104,6 +112,12 @@ export const SingleStoreOpsRequestSpecSchema = z.object({
   ...commonSpec,
   databaseRef: LocalObjectReferenceSchema,
   configuration: SingleStoreConfigurationSpecSchema.optional(),
+  verticalScaling: z.object({
+    aggregator: ContainerResourcesSchema.optional(),
+    leaf: ContainerResourcesSchema.optional(),
+    node: ContainerResourcesSchema.optional().meta({ description: 'KubeDB\'s standalone node: opsflow\'s SingleStore always has a topology (refused)' }),
+    coordinator: ContainerResourcesSchema.optional().meta({ description: 'KubeDB\'s coordinator sidecar: opsflow has none (refused)' }),
+  }).optional(),
 }).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not implemented for SingleStore by opsflow yet (Postgres only)')] });
 export const SingleStoreOpsRequestSchema = opsKind('SingleStoreOpsRequest', SingleStoreOpsRequestSpecSchema);
 export type SingleStoreOpsRequest = z.infer<typeof SingleStoreOpsRequestSchema>;
@@ -138,6 +152,7 @@ export const ProxySQLOpsRequestSpecSchema = z.object({
   ...commonSpec,
   proxyRef: LocalObjectReferenceSchema,
   configuration: ProxySQLConfigurationSpecSchema.optional(),
+  verticalScaling: z.object({ proxysql: ContainerResourcesSchema.optional() }).optional(),
 }).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not offered for ProxySQL: KubeDB has no ProxySQL VolumeExpansion, and its volume holds only proxysql.db (its configuration store), which does not grow with traffic')] });
 export const ProxySQLOpsRequestSchema = opsKind('ProxySQLOpsRequest', ProxySQLOpsRequestSpecSchema);
 export type ProxySQLOpsRequest = z.infer<typeof ProxySQLOpsRequestSchema>;

@@ -7,3 +7,5 @@ export { proxysqlReconfigure } from './proxysql-reconfigure.ts';
 export { singlestoreUpdateVersion } from './singlestore-update-version.ts';
 export { singlestoreReconfigure } from './singlestore-reconfigure.ts';
 export { postgresVolumeExpansion } from './postgres-volume-expansion.ts';
+export { proxysqlRestart, singlestoreRestart } from './restart.ts';
+export { postgresVerticalScaling, proxysqlVerticalScaling, singlestoreVerticalScaling } from './vertical-scaling.ts';

@@ -7,7 +7,9 @@ import {
   postgresReconfigureSteps, postgresRestartSteps, postgresUpdateVersionSteps, proxysqlReconfigureSteps,
   proxysqlUpdateVersionSteps, singlestoreReconfigureSteps, singlestoreUpdateVersionSteps, withSwitchover,
   postgresVolumeExpansionSteps,
+  proxysqlRestartSteps, singlestoreRestartSteps, verticalScalingSteps,
 } from './plans.ts';
+import { describeVerticalScaling } from '../engines/resources.ts';
 
 type ValidateName = { [K in keyof Activities]: K extends `validate${string}` ? K : never }[keyof Activities];
 /** The plan a Validate activity returns when the request can proceed. */
@@ -72,6 +74,32 @@ export const operationViews = {
     steps: postgresVolumeExpansionSteps,
     pods: (p) => (p.mode === 'Offline' ? p.pods : []),
     primary: (p) => p.primary,
+  }),
+  singlestoreRestart: view('validateSingleStoreRestart', {
+    describe: (p) => `restart ${p.pods.map((x) => x.pod).join(', ')}`,
+    steps: singlestoreRestartSteps,
+    pods: (p) => p.pods.map((x) => x.pod),
+  }),
+  proxysqlRestart: view('validateProxySQLRestart', {
+    describe: (p) => `restart ${p.pods.join(', ')}`,
+    steps: proxysqlRestartSteps,
+    pods: (p) => p.pods,
+  }),
+  postgresVerticalScaling: view('validatePostgresVerticalScaling', {
+    describe: (p) => `${describeVerticalScaling(p.changes)}; roll ${p.pods.join(', ')}`,
+    steps: (p, spec) => withSwitchover(verticalScalingSteps(p), spec, p),
+    pods: (p) => p.pods,
+    primary: (p) => p.primary,
+  }),
+  singlestoreVerticalScaling: view('validateSingleStoreVerticalScaling', {
+    describe: (p) => `${describeVerticalScaling(p.changes)}; roll ${p.pods.map((x) => x.pod).join(', ')}`,
+    steps: verticalScalingSteps,
+    pods: (p) => p.pods.map((x) => x.pod),
+  }),
+  proxysqlVerticalScaling: view('validateProxySQLVerticalScaling', {
+    describe: (p) => `${describeVerticalScaling(p.changes)}; roll ${p.pods.join(', ')}`,
+    steps: verticalScalingSteps,
+    pods: (p) => p.pods,
   }),
 } satisfies Record<string, OperationView<never>>;
 

@@ -6,6 +6,8 @@ import type { ProxySQLReconfigurePlan, ProxySQLUpdatePlan } from '../activities/
 import type { SdbReconfigurePlan, SdbRoleReconfigure, SdbUpdatePlan } from '../activities/singlestore-validate.ts';
 import type { RestartPlan, UpdatePlan } from '../activities/validate.ts';
 import type { VolumeExpansionPlan } from '../activities/volume-expansion.ts';
+import type { ProxySQLRestartPlan, SdbRestartPlan } from '../activities/restart-validate.ts';
+import type { PgVerticalScalingPlan, ProxySQLVerticalScalingPlan, SdbVerticalScalingPlan } from '../activities/vertical-scaling.ts';
 import { planPrimaryUpdate } from '../engines/postgres/plan.ts';
 import type { OpsInput } from './shared.ts';
 
@@ -59,6 +61,20 @@ export function proxysqlReconfigureSteps(_plan: ProxySQLReconfigurePlan): string
 export function postgresVolumeExpansionSteps(plan: VolumeExpansionPlan, spec: OpsInput['spec']): string[] {
   const steps = ['WaitForTurn', 'PauseDatabase', ...plan.pods.map((p) => `ExpandVolume-${p}`), 'UpdateStatefulSet', 'UpdateDatabase', 'ResumeDatabase'];
   return plan.mode === 'Offline' ? withSwitchover(steps, spec, plan, 'ExpandVolume-') : steps;
+}
+
+export function singlestoreRestartSteps(plan: SdbRestartPlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', ...restartPods(plan.pods.map((p) => p.pod)), 'ResumeDatabase'];
+}
+
+export function proxysqlRestartSteps(plan: ProxySQLRestartPlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', ...restartPods(plan.pods), 'ResumeDatabase'];
+}
+
+/** VerticalScaling: each role's new resources (UpdateResources-<role>), then the roll of every Pod of those roles. */
+export function verticalScalingSteps(plan: PgVerticalScalingPlan | SdbVerticalScalingPlan | ProxySQLVerticalScalingPlan): string[] {
+  const pods = plan.pods.map((p) => (typeof p === 'string' ? p : p.pod));
+  return ['WaitForTurn', 'PauseDatabase', ...plan.changes.map((c) => `UpdateResources-${c.role}`), ...restartPods(pods), 'ResumeDatabase'];
 }
 
 /**

@@ -2,6 +2,7 @@
 // and its steps, queries and signals. Types and pure helpers only (safe inside the workflow sandbox).
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { OpsKind } from '../api/registry.ts';
+import type { ResourceRequirements } from '../api/resources.ts';
 
 export type StepState = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped';
 
@@ -46,6 +47,8 @@ export interface OpsInput {
     configuration?: unknown;
     /** PostgresOpsRequest VolumeExpansion: the new size and how. */
     volumeExpansion?: { mode: 'Online' | 'Offline'; postgres: string };
+    /** VerticalScaling: each role's (container's) new resources, KubeDB's role keys. */
+    verticalScaling?: Record<string, { resources: ResourceRequirements } | undefined>;
   };
 }
 

@@ -10,6 +10,7 @@ import {
 } from '../common.ts';
 import { defaultParams, mergeParams, parseConf, renderConf, USER_CONF_KEY, type PgParams } from './config.ts';
 import { policyProblems } from './parameter-policy.ts';
+import { renderedResources } from '../resources.ts';
 
 export { CONFIG_DIR, CONFIG_FILE, DATA_DIR, PG_PORT, RUN_DIR, SCRIPTS_DIR } from './container.ts';
 import { CONFIG_DIR, CONFIG_FILE, DATA_DIR, PG_PORT, RUN_DIR, SCRIPTS_DIR } from './container.ts';
@@ -81,6 +82,7 @@ export function postgresContainer(pg: Postgres, image: string): V1Container {
     ],
     ports: [{ name: 'postgres', containerPort: PG_PORT }],
     readinessProbe: { tcpSocket: { port: PG_PORT }, periodSeconds: 2, failureThreshold: 3 },
+    ...renderedResources(pg.spec.podTemplate, 'postgres'),
     volumeMounts: [
       { name: 'data', mountPath: DATA_DIR },
       { name: 'config', mountPath: CONFIG_DIR, readOnly: true },

@@ -2,6 +2,7 @@
 // client Service over all members, the config Secret.
 import type { ProxySQL } from '../../api/databases.ts';
 import type { ProxySQLVersion } from '../../api/catalog.ts';
+import { renderedResources } from '../resources.ts';
 import { authSecretName, clientService, configSecret, configSecretName, governingService, podIdentityEnv, secretEnv, selectorLabels, statefulSet, type Rendered } from '../common.ts';
 
 export const PROXYSQL_MYSQL_PORT = 6033;
@@ -27,6 +28,7 @@ export function renderProxySQL(db: ProxySQL, version: ProxySQLVersion, config: R
         ],
         ports: [{ name: 'mysql', containerPort: PROXYSQL_MYSQL_PORT }, { name: 'admin', containerPort: PROXYSQL_ADMIN_PORT }],
         readinessProbe: { tcpSocket: { port: PROXYSQL_ADMIN_PORT }, periodSeconds: 2 },
+        ...renderedResources(db.spec.podTemplate, 'proxysql'),
         volumeMounts: [{ name: 'data', mountPath: '/var/lib/proxysql' }, { name: 'config', mountPath: '/etc/proxysql.d', readOnly: true }],
       }],
       volumes: [{ name: 'config', secret: { secretName: configSecretName(db) } }],

@@ -10,6 +10,7 @@ import {
   secretEnv, statefulSet, type Rendered,
 } from '../common.ts';
 import { mergeLayers, RENDERED_CONFIG_KEY, renderCnf } from './config.ts';
+import { renderedResources } from '../resources.ts';
 
 export const SDB_PORT = 3306;
 export type SingleStoreRole = 'aggregator' | 'leaf';
@@ -53,6 +54,7 @@ function container(db: SingleStore, role: SingleStoreRole, image: string): V1Con
     ],
     ports: [{ name: 'mysql', containerPort: SDB_PORT }],
     readinessProbe: { tcpSocket: { port: SDB_PORT }, periodSeconds: 2 },
+    ...renderedResources(db.spec.topology[role].podTemplate, 'singlestore'),
     volumeMounts: [{ name: 'data', mountPath: '/var/lib/memsql' }, { name: 'config', mountPath: '/etc/memsql/conf.d', readOnly: true }],
   };
 }
