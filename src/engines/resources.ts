@@ -19,7 +19,9 @@ export function parseQuantity(q: Quantity): number | undefined {
   if (!m || (typeof q === 'number' && (!Number.isFinite(q) || q < 0))) return undefined;
   const suffix = m[3] ?? '';
   const n = Number(m[1]);
-  return /^[eE]/.test(suffix) ? n * 10 ** Number(suffix.slice(1)) : n * (SCALE[suffix] ?? Number.NaN);
+  const v = /^[eE]/.test(suffix) ? n * 10 ** Number(suffix.slice(1)) : n * (SCALE[suffix] ?? Number.NaN);
+  // 12 significant digits: 700m and 0.7 are the same amount (700 * 1e-3 is 0.7000000000000001).
+  return Number(v.toPrecision(12));
 }
 
 /** Every problem of a resources block, each naming its field (empty: valid). */

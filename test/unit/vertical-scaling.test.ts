@@ -36,6 +36,7 @@ describe('VerticalScaling: quantities and resources', () => {
 
   it('sameResources compares amounts, not spellings', () => {
     assert.ok(sameResources({ requests: { cpu: '1000m', memory: '1Gi' } }, { requests: { cpu: '1', memory: '1024Mi' } }));
+    assert.ok(sameResources({ limits: { cpu: '700m' } }, { limits: { cpu: '0.7' } }), 'the API server writes 0.7 as 700m');
     assert.ok(!sameResources({ requests: { cpu: '1' } }, { requests: { cpu: '1' }, limits: { cpu: '1' } }));
     assert.ok(!sameResources(undefined, { requests: { cpu: '1' } }));
   });
