@@ -5,7 +5,7 @@
 // itself right after deleting a Pod (SingleStore Restart: sdb-leaf-0, UID-tracked; Postgres
 // VerticalScaling: pg-1, onto the update revision); a new worker starts at once (as a Deployment
 // would) and the retried step waits for the replacement instead of deleting it again. (Two kills
-// only: a worker's start costs 10 s to 2 min on a loaded 2-core machine.)
+// only: a kill costs at least the 8 s heartbeat timeout.)
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ import { installCrdsAndCatalog } from '../../devenv/crds.ts';
 import { clients, eventually, isReady, tempNamespace } from '../support/kube.ts';
 import { objects, type Obj } from '../support/ops.ts';
 import { watchPodUids } from '../support/pod-history.ts';
-import { startOpsflowProcess, type OpsflowProcess } from '../support/processes.ts';
+import { prebuiltWorkflowBundle, restartingWorkers, startOpsflowProcess, type OpsflowProcess, type RestartingWorkers } from '../support/processes.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
 
 type Res = { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
@@ -42,9 +42,7 @@ describe('Restart (SingleStore, ProxySQL) and VerticalScaling (Postgres, SingleS
   let ns: Awaited<ReturnType<typeof tempNamespace>>;
   let o: ReturnType<typeof objects>;
   let watcher: OpsflowProcess;
-  let worker: OpsflowProcess | undefined;
-  let keepRestarting = true;
-  let starts = 0;
+  let workers: RestartingWorkers | undefined;
   const fired = mkdtempSync(join(tmpdir(), 'opsflow-failpoints-'));
   const { core, apps } = clients();
 
@@ -83,21 +81,17 @@ describe('Restart (SingleStore, ProxySQL) and VerticalScaling (Postgres, SingleS
     o = objects(ns.name);
     const env = { temporalAddress: temporalAddress(), taskQueue: uniqueTaskQueue('e2e-rvs'), namespace: ns.name };
     watcher = startOpsflowProcess('watcher', env);
-    const startWorker = (): OpsflowProcess => {
-      const w = startOpsflowProcess('worker', env, `worker-${++starts}`, { OPSFLOW_FAILPOINTS: FAILPOINTS.join(','), OPSFLOW_FAILPOINTS_DIR: fired });
-      w.child.once('exit', () => { if (keepRestarting && worker === w) worker = startWorker(); });
-      return w;
-    };
-    worker = startWorker();
+    // A worker that kills itself at a failpoint is replaced at once (a prebuilt bundle: it starts in seconds).
+    const bundle = await prebuiltWorkflowBundle(join(fired, '..', `${ns.name}-workflows.js`));
+    workers = restartingWorkers(env, { OPSFLOW_FAILPOINTS: FAILPOINTS.join(','), OPSFLOW_FAILPOINTS_DIR: fired, ...bundle });
     await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'SingleStore', metadata: { name: 'sdb' }, spec: { version: '8.7.10', topology: { aggregator: { replicas: 2 }, leaf: { replicas: 2 } } } });
     await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'ProxySQL', metadata: { name: 'prx' }, spec: { version: '2.6.3', replicas: 2 } });
     await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'Postgres', metadata: { name: 'pg' }, spec: { version: '16.13', replicas: 2 } });
     for (const db of ['sdb', 'prx', 'pg'] as const) await settled(db);
   });
   after(async () => {
-    keepRestarting = false;
     await watcher?.stop();
-    await worker?.stop();
+    await workers?.stop();
     await ns?.remove();
   });
 
@@ -147,7 +141,7 @@ describe('Restart (SingleStore, ProxySQL) and VerticalScaling (Postgres, SingleS
     const x = await rolled('pg', 'pg-vscale', { type: 'VerticalScaling', verticalScaling: { postgres: { resources: res } } }, ['pg-1', 'pg-0']);
     assert.ok(readdirSync(fired).includes('rollPod-deleted:pg-1'));
     assert.deepEqual(readdirSync(fired).sort(), [...FAILPOINTS].sort(), 'both failpoints fired');
-    assert.ok(starts >= 3, `${starts} worker processes`);
+    assert.ok((workers?.starts ?? 0) >= 3, `${workers?.starts} worker processes`);
     assert.match(getCondition(x.status?.conditions, 'Switchover')?.message ?? '', /^pg-1 is the primary/);
     const d = await settled('pg');
     assert.equal(d.status?.primary, 'pg-1');
