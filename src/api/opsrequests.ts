@@ -3,8 +3,10 @@
 import { z } from 'zod';
 import { ConditionSchema, LocalObjectReferenceSchema, ObjectMetaSchema, StepTimeoutSchema } from './common.ts';
 
-/** Types handled today; HorizontalScaling, VerticalScaling, VolumeExpansion and ReconfigureTLS come later. */
-export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart']);
+/** Types handled today; VerticalScaling, VolumeExpansion and ReconfigureTLS come later. */
+export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart',
+  'HorizontalScaling',
+]);
 export type OpsRequestType = z.infer<typeof OpsRequestTypeSchema>;
 
 export const OpsRequestPhaseSchema = z.enum(['Pending', 'WaitingForApproval', 'Progressing', 'Successful', 'Failed', 'Skipped']);
@@ -23,6 +25,9 @@ export const ConfigurationSpecSchema = z.object({
   restart: RestartPolicySchema.default('auto'),
 });
 export type ConfigurationSpec = z.infer<typeof ConfigurationSpecSchema>;
+
+/** A member count of a HorizontalScaling: 1 to 9 (the databases' own spec bounds). */
+const ScaleCountSchema = (what: string) => z.number().int().min(1).max(9).meta({ description: `${what} (1 to 9)` });
 
 export const OpsRequestStatusSchema = z.object({
   phase: OpsRequestPhaseSchema.optional(),
@@ -52,6 +57,7 @@ function opsSpecRules(configField: string) {
     { rule: 'self == oldSelf', message: 'spec is immutable: create a new OpsRequest instead' },
     ...sub('UpdateVersion', 'updateVersion'),
     ...sub('Reconfigure', configField),
+    ...sub('HorizontalScaling', 'horizontalScaling'),
   ];
 }
 
@@ -76,6 +82,7 @@ export const PostgresOpsRequestSpecSchema = z.object({
     description: 'The Pod to switch over to (default: the lowest-ordinal standby); naming the current primary keeps it primary (restarted in place)',
   }),
   configuration: ConfigurationSpecSchema.optional(),
+  horizontalScaling: z.object({ replicas: ScaleCountSchema('The number of members wanted: the primary and its standbys') }).optional(),
 }).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
 export const PostgresOpsRequestSchema = opsKind('PostgresOpsRequest', PostgresOpsRequestSpecSchema);
 export type PostgresOpsRequest = z.infer<typeof PostgresOpsRequestSchema>;
@@ -89,6 +96,8 @@ export const SingleStoreOpsRequestSpecSchema = z.object({
   ...commonSpec,
   databaseRef: LocalObjectReferenceSchema,
   configuration: SingleStoreConfigurationSpecSchema.optional(),
+  horizontalScaling: z.object({ aggregator: ScaleCountSchema('Aggregators wanted, the master included').optional(), leaf: ScaleCountSchema('Leaves wanted').optional() })
+    .meta({ 'x-kubernetes-validations': [{ rule: 'has(self.aggregator) || has(self.leaf)', message: 'spec.horizontalScaling needs aggregator or leaf' }] }).optional(),
 }).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
 export const SingleStoreOpsRequestSchema = opsKind('SingleStoreOpsRequest', SingleStoreOpsRequestSpecSchema);
 export type SingleStoreOpsRequest = z.infer<typeof SingleStoreOpsRequestSchema>;
@@ -123,6 +132,7 @@ export const ProxySQLOpsRequestSpecSchema = z.object({
   ...commonSpec,
   proxyRef: LocalObjectReferenceSchema,
   configuration: ProxySQLConfigurationSpecSchema.optional(),
+  horizontalScaling: z.object({ member: ScaleCountSchema('ProxySQL Cluster members wanted') }).optional(),
 }).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
 export const ProxySQLOpsRequestSchema = opsKind('ProxySQLOpsRequest', ProxySQLOpsRequestSpecSchema);
 export type ProxySQLOpsRequest = z.infer<typeof ProxySQLOpsRequestSchema>;

@@ -9,7 +9,8 @@ export const engines = [
     catalog: 'PostgresVersion',
     opsKind: 'PostgresOpsRequest', opsAliases: ['postgresopsrequest', 'postgresopsrequests', 'pgops'],
     refField: 'databaseRef',
-    operations: { UpdateVersion: 'postgresUpdateVersion', Restart: 'postgresRestart', Reconfigure: 'postgresReconfigure' },
+    operations: { UpdateVersion: 'postgresUpdateVersion', Restart: 'postgresRestart', Reconfigure: 'postgresReconfigure',
+      HorizontalScaling: 'postgresHorizontalScaling' },
   },
   {
     database: 'SingleStore', aliases: ['singlestore', 'sdb', 'singlestores'],
@@ -23,7 +24,8 @@ export const engines = [
     catalog: 'ProxySQLVersion',
     opsKind: 'ProxySQLOpsRequest', opsAliases: ['proxysqlopsrequest', 'proxysqlopsrequests', 'prxops'],
     refField: 'proxyRef',
-    operations: { UpdateVersion: 'proxysqlUpdateVersion', Reconfigure: 'proxysqlReconfigure' },
+    operations: { UpdateVersion: 'proxysqlUpdateVersion', Reconfigure: 'proxysqlReconfigure',
+      HorizontalScaling: 'proxysqlHorizontalScaling' },
   },
 ] as const;
 

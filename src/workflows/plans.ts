@@ -5,6 +5,8 @@ import type { ReconfigurePlan } from '../activities/postgres-config.ts';
 import type { ProxySQLReconfigurePlan, ProxySQLUpdatePlan } from '../activities/proxysql-validate.ts';
 import type { SdbReconfigurePlan, SdbRoleReconfigure, SdbUpdatePlan } from '../activities/singlestore-validate.ts';
 import type { RestartPlan, UpdatePlan } from '../activities/validate.ts';
+import type { PostgresScalePlan, ProxySQLScalePlan } from '../activities/horizontal-scaling.ts';
+import type { ScaleChange } from '../engines/horizontal-scaling.ts';
 import { planPrimaryUpdate } from '../engines/postgres/plan.ts';
 import type { OpsInput } from './shared.ts';
 
@@ -52,6 +54,15 @@ export function proxysqlUpdateVersionSteps(plan: ProxySQLUpdatePlan): string[] {
 
 export function proxysqlReconfigureSteps(_plan: ProxySQLReconfigurePlan): string[] {
   return ['WaitForTurn', 'CheckCurrentConfig', 'PauseDatabase', 'ApplyConfiguration', 'VerifyConfiguration', 'ResumeDatabase'];
+}
+
+// HorizontalScaling: the StatefulSet's new size, then each member joining (Ready) or gone.
+const memberSteps = (c: ScaleChange) => ['ScaleStatefulSet', ...c.added.map((p) => `AddMember-${p}`), ...c.removed.map((p) => `RemoveMember-${p}`)];
+export function postgresHorizontalScalingSteps(plan: PostgresScalePlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', ...(plan.switchoverTo ? ['Switchover'] : []), ...memberSteps(plan), ...(plan.removed.length ? ['DropReplicationSlots'] : []), 'CheckSync', 'ResumeDatabase'];
+}
+export function proxysqlHorizontalScalingSteps(plan: ProxySQLScalePlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', ...memberSteps(plan), 'CheckCluster', 'ResumeDatabase'];
 }
 
 /**
