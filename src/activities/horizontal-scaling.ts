@@ -3,9 +3,10 @@
 // removed Postgres member's replication slot, and the ProxySQL Cluster check of the new membership.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
+import mysql from 'mysql2/promise';
 import { API_VERSION } from '../api/common.ts';
 import type { Database } from '../api/databases.ts';
-import { countProblem, postgresScaleDecision, scaleChange, slotNameOf, type ScaleChange } from '../engines/horizontal-scaling.ts';
+import { countProblem, memberNames, postgresScaleDecision, scaleChange, slotNameOf, type ScaleChange } from '../engines/horizontal-scaling.ts';
 import { ROLE_LABEL } from '../engines/common.ts';
 import { primaryPodName } from '../engines/postgres/render.ts';
 import { peerChecksums, peerViewProblems } from '../engines/proxysql/probe.ts';
@@ -20,6 +21,9 @@ import type { ActivityDeps } from './deps.ts';
 import { failpoint } from './failpoints.ts';
 import { pollUntil } from './heartbeat.ts';
 import { crashReason, isReady, labelPod } from './pods.ts';
+import { readSingleStore, singlestoreCredentials, withNode } from './singlestore-conn.ts';
+import { memberHost } from '../engines/singlestore/plan.ts';
+import { masterAggregatorPod, SDB_PORT, statefulSetName, type SingleStoreRole } from '../engines/singlestore/render.ts';
 import { postgresCredentials, withPostgres } from './postgres-sync.ts';
 import { errorText, proxysqlAdmin, readProxySQL } from './proxysql-admin.ts';
 import { readPostgresFor } from './validate.ts';
@@ -36,6 +40,15 @@ export interface PostgresScalePlan extends ScaleChange {
 export interface ProxySQLScalePlan extends ScaleChange {
   database: string;
 }
+export interface SingleStoreScalePlan {
+  database: string;
+  /** Per role (aggregators, then leaves), only those whose count changes. */
+  changes: Array<ScaleChange & { role: SingleStoreRole }>;
+  /** The members afterwards (the cluster check's). */
+  members: { aggregators: string[]; leaves: string[] };
+}
+
+const sdbRoles: SingleStoreRole[] = ['aggregator', 'leaf'];
 
 type Verdict<P> = { outcome: 'Proceed'; plan: P } | { outcome: 'Failed' | 'Skipped'; reason: string };
 
@@ -96,6 +109,48 @@ export function horizontalScalingActivities(deps: ActivityDeps) {
       const from = await running(input.namespace, name, db.spec.replicas);
       if (from === to) return unchanged(field, 'ProxySQL', name, from);
       return { outcome: 'Proceed', plan: { ...scaleChange(name, 'spec.replicas', from, to), database: name } };
+    },
+
+    /** Checks a SingleStore HorizontalScaling (spec.horizontalScaling.aggregator / .leaf) and plans it; changes nothing. */
+    async validateSingleStoreHorizontalScaling(input: OpsInput): Promise<Verdict<SingleStoreScalePlan>> {
+      const name = input.spec.databaseRef?.name ?? '';
+      const want = input.spec.horizontalScaling ?? {};
+      if (want.aggregator === undefined && want.leaf === undefined) return { outcome: 'Failed', reason: 'spec.horizontalScaling needs aggregator or leaf' };
+      for (const role of sdbRoles) {
+        const problem = want[role] === undefined ? undefined : countProblem(`spec.horizontalScaling.${role}`, want[role]);
+        if (problem) return { outcome: 'Failed', reason: problem };
+      }
+      const db = await readSingleStore(kube, input.namespace, name);
+      if (!db) return { outcome: 'Failed', reason: `spec.databaseRef: SingleStore "${name}" not found in namespace ${input.namespace}` };
+      const changes: SingleStoreScalePlan['changes'] = [];
+      const members = { aggregators: [] as string[], leaves: [] as string[] };
+      for (const role of sdbRoles) {
+        const sts = statefulSetName(db, role);
+        const from = await running(input.namespace, sts, db.spec.topology[role].replicas);
+        const to = want[role] ?? from;
+        if (to !== from) changes.push({ ...scaleChange(sts, `spec.topology.${role}.replicas`, from, to), role });
+        members[role === 'leaf' ? 'leaves' : 'aggregators'] = memberNames(sts, to);
+      }
+      if (!changes.length) return { outcome: 'Skipped', reason: `spec.horizontalScaling: SingleStore ${name} already runs ${members.aggregators.length} aggregator(s) and ${members.leaves.length} leaf/leaves; nothing to do` };
+      return { outcome: 'Proceed', plan: { database: name, changes, members } };
+    },
+
+    /** SingleStore: REMOVE LEAF / REMOVE AGGREGATOR on the master for a member about to go (one not in the cluster is done). */
+    async removeSingleStoreMember(namespace: string, database: string, role: SingleStoreRole, pod: string): Promise<string> {
+      const db = await readSingleStore(kube, namespace, database);
+      if (!db) throw ApplicationFailure.nonRetryable(`SingleStore ${database} not found in namespace ${namespace}`, 'NotFound');
+      const cred = await singlestoreCredentials(kube, db);
+      const host = memberHost(db, pod);
+      const removed = await withNode(kube, namespace, masterAggregatorPod(db), cred, async (c) => {
+        try {
+          await c.query(`REMOVE ${role === 'leaf' ? 'LEAF' : 'AGGREGATOR'} ${mysql.escape(host)}:${SDB_PORT}`);
+          return true;
+        } catch (e) {
+          if ((e as { errno?: number }).errno === 1706) return false; // not a member (any more)
+          throw e;
+        }
+      });
+      return `${host} ${removed ? 'removed from' : 'was not in'} the cluster`;
     },
 
     /**

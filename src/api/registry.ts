@@ -17,7 +17,8 @@ export const engines = [
     catalog: 'SingleStoreVersion',
     opsKind: 'SingleStoreOpsRequest', opsAliases: ['singlestoreopsrequest', 'singlestoreopsrequests', 'sdbops'],
     refField: 'databaseRef',
-    operations: { UpdateVersion: 'singlestoreUpdateVersion', Reconfigure: 'singlestoreReconfigure' },
+    operations: { UpdateVersion: 'singlestoreUpdateVersion', Reconfigure: 'singlestoreReconfigure',
+      HorizontalScaling: 'singlestoreHorizontalScaling' },
   },
   {
     database: 'ProxySQL', aliases: ['proxysql', 'prx', 'proxysqls'],

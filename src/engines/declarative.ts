@@ -36,7 +36,7 @@ export function configSecretsOf(db: Database): Record<string, string> {
  */
 export function replicasOf(db: Database): Record<string, number> {
   if (db.kind === 'Postgres' || db.kind === 'ProxySQL') return { 'spec.replicas': db.spec.replicas };
-  return {};
+  return Object.fromEntries(roles.map((r) => [`spec.topology.${r}.replicas`, db.spec.topology[r].replicas]));
 }
 const isReplicasField = (field: string) => field.endsWith('.replicas');
 
@@ -60,7 +60,9 @@ export function effectiveDatabase(db: Database, applied: AppliedState): Database
   if (db.kind === 'Postgres') return { ...db, spec: { ...db.spec, version: applied.version, configSecret: ref(cs['spec.configSecret']), replicas: replicas ?? db.spec.replicas } };
   if (db.kind === 'SingleStore') {
     const topology = { ...db.spec.topology } as SingleStore['spec']['topology'];
-    for (const r of roles) topology[r] = { ...topology[r], configSecret: ref(cs[`spec.topology.${r}.configSecret`]) };
+    for (const r of roles) {
+      topology[r] = { ...topology[r], configSecret: ref(cs[`spec.topology.${r}.configSecret`]), replicas: applied.replicas?.[`spec.topology.${r}.replicas`] ?? topology[r].replicas };
+    }
     return { ...db, spec: { ...db.spec, version: applied.version, configSecret: undefined, topology } };
   }
   return { ...db, spec: { ...db.spec, version: applied.version, replicas: replicas ?? db.spec.replicas } };
@@ -142,8 +144,10 @@ export function opsRequestsFor(db: Database, changes: Change[]): Array<{ body: O
   const scale = changes.filter((c) => isReplicasField(c.field));
   if (scale.length) {
     const n = Number(scale[0]?.to);
-    const horizontalScaling = db.kind === 'ProxySQL' ? { member: n } : { replicas: n };
-    out.push(body(`${name}-scale-${n}-${key(scale)}`, scale, { type: 'HorizontalScaling', horizontalScaling }));
+    const roleOf = (c: Change) => /^spec\.topology\.(\w+)\.replicas$/.exec(c.field)?.[1] ?? '';
+    const horizontalScaling = db.kind === 'ProxySQL' ? { member: n } : db.kind === 'SingleStore'
+      ? Object.fromEntries(scale.map((c) => [roleOf(c), Number(c.to)])) : { replicas: n };
+    out.push(body(`${name}-scale-${scale.map((c) => c.to).join('-')}-${key(scale)}`, scale, { type: 'HorizontalScaling', horizontalScaling }));
   }
   const config = changes.filter((c) => c.field !== 'spec.version' && !isReplicasField(c.field));
   if (config.length) {

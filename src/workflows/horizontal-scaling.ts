@@ -3,16 +3,16 @@
 // member Ready, or each removed member gone → Postgres: the removed members' replication slots
 // dropped and every standby streaming in sync; ProxySQL: the cluster sees exactly the members wanted
 // with agreeing checksums → resume. Removed members' PVCs are kept (whenScaled: Retain).
-import type { PostgresScalePlan, ProxySQLScalePlan } from '../activities/horizontal-scaling.ts';
+import type { PostgresScalePlan, ProxySQLScalePlan, SingleStoreScalePlan } from '../activities/horizontal-scaling.ts';
 import { memberNames, type ScaleChange } from '../engines/horizontal-scaling.ts';
 import type { OpsContext } from './ops-steps.ts';
 import { operationViews } from './operations.ts';
 import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 
-async function scaleMembers(ops: OpsContext, c: ScaleChange): Promise<void> {
+async function scaleMembers(ops: OpsContext, c: ScaleChange, step = 'ScaleStatefulSet'): Promise<void> {
   const { t, short, long, dbRef } = ops;
-  await t.step('ScaleStatefulSet', () => short.scaleStatefulSet(dbRef, { statefulSet: c.statefulSet, field: c.field, from: c.from, to: c.to }));
+  await t.step(step, () => short.scaleStatefulSet(dbRef, { statefulSet: c.statefulSet, field: c.field, from: c.from, to: c.to }));
   for (const pod of c.added) await t.step(`AddMember-${pod}`, () => long.waitMemberReady(dbRef, pod));
   for (const pod of c.removed) await t.step(`RemoveMember-${pod}`, () => long.waitMemberGone(dbRef.namespace, pod));
 }
@@ -51,5 +51,23 @@ export function proxysqlHorizontalScaling(input: OpsInput): Promise<OpsResult> {
       await t.step('CheckCluster', () => long.checkProxySQLCluster(dbRef.namespace, dbRef.name, memberNames(plan.statefulSet, plan.to)));
     },
     success,
+  });
+}
+
+export function singlestoreHorizontalScaling(input: OpsInput): Promise<OpsResult> {
+  return runOperation<SingleStoreScalePlan>(input, {
+    database: 'SingleStore',
+    view: operationViews.singlestoreHorizontalScaling,
+    progressing: (p) => `scaling ${p.database}: ${p.changes.map((c) => `${c.role} ${c.from} → ${c.to}`).join(', ')}`,
+    body: async (ops, plan) => {
+      const { t, long, dbRef } = ops;
+      for (const c of plan.changes) {
+        // Leaves the cluster first (a real SingleStore moves the leaf's partitions away), then the Pod goes.
+        for (const pod of c.removed) await t.step(`LeaveCluster-${pod}`, () => long.removeSingleStoreMember(dbRef.namespace, dbRef.name, c.role, pod));
+        await scaleMembers(ops, c, `ScaleStatefulSet-${c.statefulSet}`);
+      }
+      await t.step('CheckCluster', () => long.checkSingleStoreHealth(dbRef.namespace, dbRef.name, { members: plan.members }));
+    },
+    success: (p) => `${p.database} runs ${p.members.aggregators.length} aggregator(s) and ${p.members.leaves.length} leaf/leaves`,
   });
 }

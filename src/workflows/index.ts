@@ -6,4 +6,4 @@ export { proxysqlUpdateVersion } from './proxysql-update-version.ts';
 export { proxysqlReconfigure } from './proxysql-reconfigure.ts';
 export { singlestoreUpdateVersion } from './singlestore-update-version.ts';
 export { singlestoreReconfigure } from './singlestore-reconfigure.ts';
-export { postgresHorizontalScaling, proxysqlHorizontalScaling } from './horizontal-scaling.ts';
+export { postgresHorizontalScaling, proxysqlHorizontalScaling, singlestoreHorizontalScaling } from './horizontal-scaling.ts';

@@ -4,7 +4,7 @@
 import type { Activities } from '../activities/index.ts';
 import type { OpsInput } from './shared.ts';
 import { describeScale } from '../engines/horizontal-scaling.ts';
-import { postgresHorizontalScalingSteps, proxysqlHorizontalScalingSteps } from './plans.ts';
+import { postgresHorizontalScalingSteps, proxysqlHorizontalScalingSteps, singlestoreHorizontalScalingSteps } from './plans.ts';
 import {
   postgresReconfigureSteps, postgresRestartSteps, postgresUpdateVersionSteps, proxysqlReconfigureSteps,
   proxysqlUpdateVersionSteps, singlestoreReconfigureSteps, singlestoreUpdateVersionSteps, withSwitchover,
@@ -73,6 +73,11 @@ export const operationViews = {
     steps: postgresHorizontalScalingSteps,
     pods: () => [],
     primary: (p) => p.switchoverTo ?? p.primary,
+  }),
+  singlestoreHorizontalScaling: view('validateSingleStoreHorizontalScaling', {
+    describe: (p) => p.changes.map(describeScale).join('; '),
+    steps: singlestoreHorizontalScalingSteps,
+    pods: () => [],
   }),
   proxysqlHorizontalScaling: view('validateProxySQLHorizontalScaling', {
     describe: describeScale,

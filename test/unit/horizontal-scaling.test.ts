@@ -2,11 +2,11 @@
 // (naming the field), the Postgres primary never removed (a switchover first), the declared steps,
 // the CRD schema's bounds, and a spec.replicas edit becoming an OpsRequest owned by the database.
 import assert from 'node:assert/strict';
-import { PostgresSchema, ProxySQLSchema, type Database } from '../../src/api/databases.ts';
+import { PostgresSchema, ProxySQLSchema, SingleStoreSchema, type Database } from '../../src/api/databases.ts';
 import { PostgresOpsRequestSpecSchema, ProxySQLOpsRequestSpecSchema, SingleStoreOpsRequestSpecSchema } from '../../src/api/opsrequests.ts';
 import { effectiveDatabase, planDeclarative } from '../../src/engines/declarative.ts';
 import { countProblem, describeScale, postgresScaleDecision, scaleChange, slotNameOf } from '../../src/engines/horizontal-scaling.ts';
-import { fullSteps, postgresHorizontalScalingSteps, proxysqlHorizontalScalingSteps } from '../../src/workflows/plans.ts';
+import { fullSteps, postgresHorizontalScalingSteps, proxysqlHorizontalScalingSteps, singlestoreHorizontalScalingSteps } from '../../src/workflows/plans.ts';
 
 describe('HorizontalScaling (pure)', () => {
   it('a scale-up adds the next ordinals, a scale-down removes the highest first', () => {
@@ -54,6 +54,17 @@ describe('HorizontalScaling (pure)', () => {
     assert.deepEqual(proxysqlHorizontalScalingSteps({ ...scaleChange('prx', 'spec.replicas', 3, 2), database: 'prx' }), ['WaitForTurn', 'PauseDatabase', 'ScaleStatefulSet', 'RemoveMember-prx-2', 'CheckCluster', 'ResumeDatabase']);
   });
 
+  it('SingleStore: a removed member leaves the cluster before its Pod goes; each StatefulSet has its own step', () => {
+    const plan = {
+      database: 's', members: { aggregators: ['s-aggregator-0', 's-aggregator-1'], leaves: ['s-leaf-0'] },
+      changes: [{ ...scaleChange('s-aggregator', 'spec.topology.aggregator.replicas', 1, 2), role: 'aggregator' as const }, { ...scaleChange('s-leaf', 'spec.topology.leaf.replicas', 2, 1), role: 'leaf' as const }],
+    };
+    assert.deepEqual(singlestoreHorizontalScalingSteps(plan), [
+      'WaitForTurn', 'PauseDatabase', 'ScaleStatefulSet-s-aggregator', 'AddMember-s-aggregator-1',
+      'LeaveCluster-s-leaf-1', 'ScaleStatefulSet-s-leaf', 'RemoveMember-s-leaf-1', 'CheckCluster', 'ResumeDatabase',
+    ]);
+  });
+
   it('slot names follow the member (characters a slot may not hold become _)', () => {
     assert.equal(slotNameOf('pg-2'), 'pg_2');
     assert.equal(slotNameOf('My.DB-10'), 'my_db_10');
@@ -83,6 +94,18 @@ describe('HorizontalScaling (pure)', () => {
       }) as Database;
       const d = planDeclarative(prx, new Map(), false);
       assert.deepEqual(d.kind === 'Pending' && d.create[0]?.spec, { proxyRef: { name: 'prx' }, type: 'HorizontalScaling', horizontalScaling: { member: 4 } });
+    });
+
+    it('a SingleStore edit of both roles becomes one request with aggregator and leaf', () => {
+      const sdb = SingleStoreSchema.parse({
+        apiVersion: 'opsflow.dev/v1alpha1', kind: 'SingleStore', metadata: { name: 's', namespace: 'ns', uid: 'u' },
+        spec: { version: '8.7.10', topology: { aggregator: { replicas: 2 }, leaf: { replicas: 1 } } },
+        status: { applied: { version: '8.7.10', replicas: { 'spec.topology.aggregator.replicas': 1, 'spec.topology.leaf.replicas': 2 } } },
+      }) as Database;
+      const d = planDeclarative(sdb, new Map(), false);
+      assert.deepEqual(d.kind === 'Pending' && d.create[0]?.spec, { databaseRef: { name: 's' }, type: 'HorizontalScaling', horizontalScaling: { aggregator: 2, leaf: 1 } });
+      const r = d.render as Extract<Database, { kind: 'SingleStore' }>;
+      assert.deepEqual([r.spec.topology.aggregator.replicas, r.spec.topology.leaf.replicas], [1, 2], 'the running counts stay rendered');
     });
 
     it('a record older than HorizontalScaling (no replicas) renders the spec, as before', () => {
