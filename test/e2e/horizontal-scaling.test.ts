@@ -76,7 +76,7 @@ describe('HorizontalScaling end to end (Postgres 1 → 3 → 2 with a worker SIG
   async function resumed(kind: string, name: string) {
     await eventually(`${name} resumed and Ready`, async () => {
       const d = await o.get<DatabaseStatus>(kind, name);
-      return d.status?.phase === 'Ready' && getCondition(d.status.conditions, 'Paused')?.status === 'False' && !d.metadata.annotations?.[PAUSE_ANNOTATION] ? true : undefined;
+      return d.status?.phase === 'Ready' && (getCondition(d.status.conditions, 'Paused')?.status ?? 'False') === 'False' && !d.metadata.annotations?.[PAUSE_ANNOTATION] ? true : undefined;
     }, 60_000, 250);
   }
 
