@@ -133,7 +133,12 @@ describe('HorizontalScaling end to end (Postgres 1 → 3 → 2 with a worker SIG
     assert.equal(JSON.stringify({ pods: await o.podUids('app.kubernetes.io/instance=hs'), spec: (await o.db('hs')).spec, sts: await sts('hs') }), before);
   });
 
-  it('ProxySQL 2 → 3 (spec.horizontalScaling.member): the new member joins ProxySQL Cluster, every member sees all three', async () => {
+  // Two databases, two engines, run side by side (independent queues) to keep the suite short.
+  it('ProxySQL 2 → 3 (member) and SingleStore aggregators 1 → 2, leaves 2 → 1, side by side: exactly the members wanted in each cluster', async () => {
+    await Promise.all([proxysqlUp(), singlestoreScale()]);
+  });
+
+  async function proxysqlUp(): Promise<void> {
     await resumed('ProxySQL', 'hsp');
     await ops('ProxySQLOpsRequest', 'hsp-up', { type: 'HorizontalScaling', proxyRef: { name: 'hsp' }, horizontalScaling: { member: 3 } });
     const done = await o.successful('ProxySQLOpsRequest', 'hsp-up', 300_000);
@@ -144,9 +149,10 @@ describe('HorizontalScaling end to end (Postgres 1 → 3 → 2 with a worker SIG
       assert.deepEqual(hosts, ['hsp-0', 'hsp-1', 'hsp-2'], `${m}'s proxysql_servers`);
     }
     await resumed('ProxySQL', 'hsp');
-  });
+  }
 
-  it('SingleStore aggregators 1 → 2 and leaves 2 → 1: the leaf leaves the cluster before its Pod goes; the master sees exactly the members wanted', async () => {
+  /** The leaf leaves the cluster before its Pod goes; the master sees exactly the members wanted. */
+  async function singlestoreScale(): Promise<void> {
     await resumed('SingleStore', 'hss');
     await ops('SingleStoreOpsRequest', 'hss-scale', { type: 'HorizontalScaling', databaseRef: { name: 'hss' }, horizontalScaling: { aggregator: 2, leaf: 1 } });
     const done = await o.successful('SingleStoreOpsRequest', 'hss-scale', 300_000);
@@ -164,5 +170,5 @@ describe('HorizontalScaling end to end (Postgres 1 → 3 → 2 with a worker SIG
       await c.end().catch(() => c.destroy());
     }
     await resumed('SingleStore', 'hss');
-  });
+  }
 });
