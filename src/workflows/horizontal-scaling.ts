@@ -11,8 +11,9 @@ import { runOperation } from './run-operation.ts';
 import type { OpsInput, OpsResult } from './shared.ts';
 
 async function scaleMembers(ops: OpsContext, c: ScaleChange, step = 'ScaleStatefulSet'): Promise<void> {
-  const { t, short, long, dbRef } = ops;
-  await t.step(step, () => short.scaleStatefulSet(dbRef, { statefulSet: c.statefulSet, field: c.field, from: c.from, to: c.to }));
+  const { t, long, dbRef } = ops;
+  // A long step (liveness heartbeats): retried ~9 s after its worker died, not after a minute.
+  await t.step(step, () => long.scaleStatefulSet(dbRef, { statefulSet: c.statefulSet, field: c.field, from: c.from, to: c.to }));
   for (const pod of c.added) await t.step(`AddMember-${pod}`, () => long.waitMemberReady(dbRef, pod));
   for (const pod of c.removed) await t.step(`RemoveMember-${pod}`, () => long.waitMemberGone(dbRef.namespace, pod));
 }
