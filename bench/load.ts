@@ -11,7 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AuthenticationV1Api } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
+import { REQUESTED_BY_ANNOTATION } from '../src/api/approval.ts';
 import { API_VERSION, GROUP, VERSION } from '../src/api/common.ts';
 import { mergePatch } from '../src/k8s/apply.ts';
 import { makeKube } from '../src/k8s/client.ts';
@@ -20,7 +22,7 @@ import { kubeconfigPath } from '../devenv/cluster.ts';
 import { installCrdsAndCatalog } from '../devenv/crds.ts';
 import { stateDir } from '../devenv/paths.ts';
 import { temporalAddress } from '../devenv/temporal.ts';
-import { startOpsflowProcess, type ProcessEnv } from '../test/support/processes.ts';
+import { prebuiltWorkflowBundle, startOpsflowProcess, type ProcessEnv } from '../test/support/processes.ts';
 
 const { values: a } = parseArgs({ options: { dbs: { type: 'string', default: '100' }, 'per-db': { type: 'string', default: '10' }, settle: { type: 'string', default: '60' } } });
 const DBS = Number(a.dbs);
@@ -30,6 +32,8 @@ const TARGETS = { workerRssMiB: 300, watcherRssMiB: 200, apiRps: 20, startP99Ms:
 
 process.env.KUBECONFIG = kubeconfigPath;
 const kube = makeKube();
+// The approval policy wants the creating user named on a request that needs approval.
+const user = (await kube.kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } })).status?.userInfo?.username ?? '';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
 const say = (s: string) => process.stdout.write(`[load] ${s}\n`);
@@ -39,17 +43,23 @@ const env: ProcessEnv = { temporalAddress: temporalAddress(), taskQueue: `bench-
 const counter = join(import.meta.dirname, 'support', 'count-kube-requests.mjs');
 const countFile = (which: string) => join(stateDir, `${ns}-${which}-requests`);
 const counted = (which: string) => ({
-  OPSFLOW_LOG_LEVEL: 'warn',
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${counter}`.trim(),
+  OPSFLOW_RESYNC_SECONDS: '300', // the default (test processes resync every 5 s)
   OPSFLOW_BENCH_REQUESTS_FILE: countFile(which),
 });
-const requestsSoFar = (which: string): number => {
+/** Requests so far by "METHOD /path". */
+const requestsSoFar = (which: string): Record<string, number> => {
   try {
-    return Number(readFileSync(countFile(which), 'utf8')) || 0;
+    return JSON.parse(readFileSync(countFile(which), 'utf8')) as Record<string, number>;
   } catch {
-    return 0;
+    return {};
   }
 };
+const total = (c: Record<string, number>) => Object.values(c).reduce((x, y) => x + y, 0);
+/** The busiest paths between two counts. */
+const busiest = (a: Record<string, number>, b: Record<string, number>, secs: number) => Object.entries(b)
+  .map(([k, v]) => [k, (v - (a[k] ?? 0)) / secs] as const).filter(([, r]) => r > 0).sort((x, y) => y[1] - x[1]).slice(0, 5)
+  .map(([k, r]) => `      ${r.toFixed(2)}/s  ${k}`);
 const rssMiB = (pid: number | undefined): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -59,9 +69,19 @@ await installCrdsAndCatalog();
 await kube.core.createNamespace({ body: { metadata: { name: ns } } });
 const client = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
 const watcher = startOpsflowProcess('watcher', env, 'watcher', counted('watcher'));
-const worker = startOpsflowProcess('worker', env, 'worker', counted('worker'));
+// The worker runs a prebuilt workflow bundle, as the image does (no bundler in the process).
+const worker = startOpsflowProcess('worker', env, 'worker', { ...counted('worker'), ...(await prebuiltWorkflowBundle(join(stateDir, `${ns}-workflows.js`))) });
 const created: Array<{ name: string; uid: string; at: number }> = [];
+/** Until the process's log says it serves (start latency is measured from a running watcher). */
+const ready = async (p: typeof watcher, line: RegExp) => {
+  for (let i = 0; i < 600; i++) {
+    if (line.test(readFileSync(p.logFile, 'utf8'))) return;
+    await sleep(500);
+  }
+  throw new Error(`${p.logFile}: not ready after 300 s`);
+};
 try {
+  await Promise.all([ready(watcher, /became leader/), ready(worker, /worker started/)]);
   say(`${DBS} databases × ${PER_DB} requests = ${DBS * PER_DB} OpsRequests in namespace ${ns}`);
   for (let d = 0; d < DBS; d++) {
     await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'postgreses', namespace: ns, body: {
@@ -73,7 +93,7 @@ try {
       const name = `db-${d}-r${r}`;
       const at = Date.now();
       const o = (await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'postgresopsrequests', namespace: ns, body: {
-        apiVersion: API_VERSION, kind: 'PostgresOpsRequest', metadata: { name },
+        apiVersion: API_VERSION, kind: 'PostgresOpsRequest', metadata: { name, ...(r === 0 ? { annotations: { [REQUESTED_BY_ANNOTATION]: user } } : {}) },
         spec: { type: 'UpdateVersion', databaseRef: { name: `db-${d}` }, updateVersion: { targetVersion: '16.15' }, apply: 'Always', ...(r === 0 ? { approval: 'Required' } : {}) },
       } })) as { metadata: { uid: string } };
       created.push({ name, uid: o.metadata.uid, at });
@@ -126,7 +146,8 @@ try {
   }
   await sleep(1_100); // the counters are written each second
   const secs = (Date.now() - t0) / 1000;
-  const rps = { watcher: (requestsSoFar('watcher') - before.watcher) / secs, worker: (requestsSoFar('worker') - before.worker) / secs };
+  const after = { watcher: requestsSoFar('watcher'), worker: requestsSoFar('worker') };
+  const rps = { watcher: (total(after.watcher) - total(before.watcher)) / secs, worker: (total(after.worker) - total(before.worker)) / secs };
   const row = (what: string, value: string, target: string, ok: boolean) => `${what.padEnd(48)} ${value.padStart(12)}   target ${target.padEnd(10)} ${ok ? 'met' : 'NOT met'}`;
   const p99 = pct(startMs, 99);
   process.stdout.write([
@@ -138,7 +159,9 @@ try {
     row('watcher RSS (max in steady state)', `${watcherRss.toFixed(0)} MiB`, `≤ ${TARGETS.watcherRssMiB} MiB`, watcherRss <= TARGETS.watcherRssMiB),
     row(`API requests/s from opsflow (${secs.toFixed(0)} s steady state)`, `${(rps.watcher + rps.worker).toFixed(2)}`, `≤ ${TARGETS.apiRps}`, rps.watcher + rps.worker <= TARGETS.apiRps),
     row('  of which the watcher', rps.watcher.toFixed(2), '', true),
+    ...busiest(before.watcher, after.watcher, secs),
     row('  of which the worker', rps.worker.toFixed(2), '', true),
+    ...busiest(before.worker, after.worker, secs),
     '',
   ].join('\n'));
 } finally {

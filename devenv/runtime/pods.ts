@@ -59,6 +59,7 @@ import { simEnv, simulatedKind, type SimKind } from './mysql-sim/launch.ts';
 import { pgPing, type PingResult } from './pg-ping.ts';
 import { descendants, groupMembers, procStat, processTable, sameProcessAlive, signalGroup, signalPid, type ProcStat } from './procfs.ts';
 import { podDnsName, runSimContainer, SIM_IMAGE_PATHS, SIM_LABEL, statefulSetPeers, tcpProbe, writePeersFile } from './sim-container.ts';
+import { finishNodeExpansion } from './volume-expansion.ts';
 
 const COMPONENT = 'opsflow-local-runtime';
 const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -1026,6 +1027,7 @@ class ContainerRunner {
       const pvName = pvc?.spec?.volumeName;
       if (!pvName || pvc.status?.phase !== 'Bound') throw new ConfigError('ContainerCreating', `PersistentVolumeClaim ${vol.persistentVolumeClaim.claimName} is not bound yet`);
       const pv = await core.readPersistentVolume({ name: pvName });
+      await finishNodeExpansion(this.w.rt.kube, pvc, pv, this.w.log);
       const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
       if (!path) throw new ConfigError('CreateContainerConfigError', `PersistentVolume ${pvName} has no hostPath/local path`);
       mkdirSync(path, { recursive: true });

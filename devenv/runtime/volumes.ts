@@ -4,12 +4,17 @@
 // with provisioner opsflow.dev/local-path too) gets a PersistentVolume backed by a local directory,
 // which outlives Pod recreation like a real volume and is removed when released. Claims of other
 // classes are left alone, as a cluster without their provisioner would (they stay Pending).
+// Expansion works as with a CSI driver that supports it (volume-expansion.ts): a grown claim of a
+// class with allowVolumeExpansion gets its PV's capacity grown (controller expansion); the claim's
+// status.capacity follows under a running Pod (online), else when a Pod next mounts it (the runtime
+// finishes it, FileSystemResizePending meanwhile). The size is bookkeeping: a local directory has no quota.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageV1Api, type KubernetesObject, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1StorageClass } from '@kubernetes/client-node';
 import { isApiError, isNotFound, type Kube } from '../../src/k8s/client.ts';
 import { ResilientInformer } from '../../src/k8s/informer.ts';
 import type { Logger } from '../../src/logger.ts';
+import { expandClaim } from './volume-expansion.ts';
 
 export const STORAGE_CLASS = 'local-path';
 export const PROVISIONER = 'opsflow.dev/local-path';
@@ -25,6 +30,7 @@ const storageClass = (name: string, isDefault: boolean) => ({
   provisioner: PROVISIONER,
   reclaimPolicy: 'Delete',
   volumeBindingMode: 'Immediate',
+  allowVolumeExpansion: true,
 });
 
 /** The classes the local cluster ships: `local-path` (default) and `standard` (kind's and minikube's name). */
@@ -48,7 +54,11 @@ export class LocalVolumeProvisioner {
       kc: kube.kc, path: '/api/v1/persistentvolumeclaims',
       list: () => kube.core.listPersistentVolumeClaimForAllNamespaces() as never,
       resyncMs: 5_000,
-      onEvent: (type, pvc) => { if (type !== 'delete') void this.provision(pvc).catch((e: unknown) => this.log.warn('provision failed', { error: String(e) })); },
+      onEvent: (type, pvc) => {
+        if (type === 'delete') return;
+        void this.provision(pvc).catch((e: unknown) => this.log.warn('provision failed', { error: String(e) }));
+        void expandClaim(this.kube, this.storage, pvc, this.log).catch((e: unknown) => this.log.warn('expansion failed', { error: String(e) }));
+      },
       onError: (e) => this.log.warn('pvc watch failed; restarting', { error: String(e) }),
     });
     const pvs = new ResilientInformer<V1PersistentVolume>({

@@ -2,10 +2,12 @@
 // Shaped like KubeDB's, so its example OpsRequests work with only apiVersion changed.
 import { z } from 'zod';
 import { ConditionSchema, LocalObjectReferenceSchema, ObjectMetaSchema, StepTimeoutSchema } from './common.ts';
+import { QUANTITY_PATTERN } from './quantity.ts';
 
-/** Types handled today; VerticalScaling, VolumeExpansion and ReconfigureTLS come later. */
+/** Types handled today; VerticalScaling and ReconfigureTLS come later. */
 export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart',
   'HorizontalScaling',
+  'VolumeExpansion',
 ]);
 export type OpsRequestType = z.infer<typeof OpsRequestTypeSchema>;
 
@@ -28,6 +30,14 @@ export type ConfigurationSpec = z.infer<typeof ConfigurationSpecSchema>;
 
 /** A member count of a HorizontalScaling: 1 to 9 (the databases' own spec bounds). */
 const ScaleCountSchema = (what: string) => z.number().int().min(1).max(9).meta({ description: `${what} (1 to 9)` });
+// VolumeExpansion (KubeDB's spec.volumeExpansion): Online grows each volume under its running Pod;
+// Offline stops each Pod while its volume grows (standbys first, the primary last).
+export const VolumeExpansionModeSchema = z.enum(['Online', 'Offline']);
+export const QuantitySchema = z.string().regex(QUANTITY_PATTERN, 'must be a quantity such as 2Gi');
+export const PostgresVolumeExpansionSpecSchema = z.object({
+  mode: VolumeExpansionModeSchema.meta({ description: 'Online: grow each volume under its running Pod; Offline: stop each Pod while its volume grows' }),
+  postgres: QuantitySchema.meta({ description: 'The new size of each member\'s data volume (larger than now), e.g. 2Gi' }),
+});
 
 export const OpsRequestStatusSchema = z.object({
   phase: OpsRequestPhaseSchema.optional(),
@@ -47,12 +57,16 @@ const commonSpec = {
   updateVersion: UpdateVersionSpecSchema.optional(),
 };
 
+/** CEL rules: spec.<field> is required with spec.type <type>, and only allowed with it. */
+const sub = (type: string, field: string) => [
+  { rule: `self.type != '${type}' || has(self.${field})`, message: `spec.${field} is required when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueRequired' },
+  { rule: `self.type == '${type}' || !has(self.${field})`, message: `spec.${field} is only allowed when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueForbidden' },
+];
+/** A CEL rule refusing a type this kind has not (with why). */
+const notForKind = (type: string, why: string) => ({ rule: `self.type != '${type}'`, message: `spec.type: ${type} ${why}`, fieldPath: '.type', reason: 'FieldValueForbidden' });
+
 /** CEL rules the API server enforces on every OpsRequest spec. */
 function opsSpecRules(configField: string) {
-  const sub = (type: string, field: string) => [
-    { rule: `self.type != '${type}' || has(self.${field})`, message: `spec.${field} is required when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueRequired' },
-    { rule: `self.type == '${type}' || !has(self.${field})`, message: `spec.${field} is only allowed when spec.type is ${type}`, fieldPath: `.${field}`, reason: 'FieldValueForbidden' },
-  ];
   return [
     { rule: 'self == oldSelf', message: 'spec is immutable: create a new OpsRequest instead' },
     ...sub('UpdateVersion', 'updateVersion'),
@@ -83,7 +97,8 @@ export const PostgresOpsRequestSpecSchema = z.object({
   }),
   configuration: ConfigurationSpecSchema.optional(),
   horizontalScaling: z.object({ replicas: ScaleCountSchema('The number of members wanted: the primary and its standbys') }).optional(),
-}).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
+  volumeExpansion: PostgresVolumeExpansionSpecSchema.optional(),
+}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), ...sub('VolumeExpansion', 'volumeExpansion')] });
 export const PostgresOpsRequestSchema = opsKind('PostgresOpsRequest', PostgresOpsRequestSpecSchema);
 export type PostgresOpsRequest = z.infer<typeof PostgresOpsRequestSchema>;
 
@@ -98,7 +113,7 @@ export const SingleStoreOpsRequestSpecSchema = z.object({
   configuration: SingleStoreConfigurationSpecSchema.optional(),
   horizontalScaling: z.object({ aggregator: ScaleCountSchema('Aggregators wanted, the master included').optional(), leaf: ScaleCountSchema('Leaves wanted').optional() })
     .meta({ 'x-kubernetes-validations': [{ rule: 'has(self.aggregator) || has(self.leaf)', message: 'spec.horizontalScaling needs aggregator or leaf' }] }).optional(),
-}).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
+}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not implemented for SingleStore by opsflow yet (Postgres only)')] });
 export const SingleStoreOpsRequestSchema = opsKind('SingleStoreOpsRequest', SingleStoreOpsRequestSpecSchema);
 export type SingleStoreOpsRequest = z.infer<typeof SingleStoreOpsRequestSchema>;
 
@@ -133,7 +148,7 @@ export const ProxySQLOpsRequestSpecSchema = z.object({
   proxyRef: LocalObjectReferenceSchema,
   configuration: ProxySQLConfigurationSpecSchema.optional(),
   horizontalScaling: z.object({ member: ScaleCountSchema('ProxySQL Cluster members wanted') }).optional(),
-}).meta({ 'x-kubernetes-validations': opsSpecRules('configuration') });
+}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not offered for ProxySQL: KubeDB has no ProxySQL VolumeExpansion, and its volume holds only proxysql.db (its configuration store), which does not grow with traffic')] });
 export const ProxySQLOpsRequestSchema = opsKind('ProxySQLOpsRequest', ProxySQLOpsRequestSpecSchema);
 export type ProxySQLOpsRequest = z.infer<typeof ProxySQLOpsRequestSchema>;
 

@@ -9,8 +9,11 @@ export const engines = [
     catalog: 'PostgresVersion',
     opsKind: 'PostgresOpsRequest', opsAliases: ['postgresopsrequest', 'postgresopsrequests', 'pgops'],
     refField: 'databaseRef',
-    operations: { UpdateVersion: 'postgresUpdateVersion', Restart: 'postgresRestart', Reconfigure: 'postgresReconfigure',
-      HorizontalScaling: 'postgresHorizontalScaling' },
+    operations: {
+      UpdateVersion: 'postgresUpdateVersion', Restart: 'postgresRestart', Reconfigure: 'postgresReconfigure',
+      VolumeExpansion: 'postgresVolumeExpansion',
+      HorizontalScaling: 'postgresHorizontalScaling',
+    },
   },
   {
     database: 'SingleStore', aliases: ['singlestore', 'sdb', 'singlestores'],

@@ -8,6 +8,7 @@ import { postgresHorizontalScalingSteps, proxysqlHorizontalScalingSteps, singles
 import {
   postgresReconfigureSteps, postgresRestartSteps, postgresUpdateVersionSteps, proxysqlReconfigureSteps,
   proxysqlUpdateVersionSteps, singlestoreReconfigureSteps, singlestoreUpdateVersionSteps, withSwitchover,
+  postgresVolumeExpansionSteps,
 } from './plans.ts';
 
 type ValidateName = { [K in keyof Activities]: K extends `validate${string}` ? K : never }[keyof Activities];
@@ -83,6 +84,12 @@ export const operationViews = {
     describe: describeScale,
     steps: proxysqlHorizontalScalingSteps,
     pods: () => [],
+  }),
+  postgresVolumeExpansion: view('validatePostgresVolumeExpansion', {
+    describe: (p) => `${p.mode}: data volumes ${p.current} → ${p.size} (${p.pods.map((x) => p.claims[x]).join(', ')})`,
+    steps: postgresVolumeExpansionSteps,
+    pods: (p) => (p.mode === 'Offline' ? p.pods : []),
+    primary: (p) => p.primary,
   }),
 } satisfies Record<string, OperationView<never>>;
 

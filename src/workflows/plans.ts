@@ -7,17 +7,18 @@ import type { SdbReconfigurePlan, SdbRoleReconfigure, SdbUpdatePlan } from '../a
 import type { RestartPlan, UpdatePlan } from '../activities/validate.ts';
 import type { PostgresScalePlan, ProxySQLScalePlan, SingleStoreScalePlan } from '../activities/horizontal-scaling.ts';
 import type { ScaleChange } from '../engines/horizontal-scaling.ts';
+import type { VolumeExpansionPlan } from '../activities/volume-expansion.ts';
 import { planPrimaryUpdate } from '../engines/postgres/plan.ts';
 import type { OpsInput } from './shared.ts';
 
 const restartPods = (pods: string[]) => pods.map((p) => `RestartPod-${p}`);
 
 /** The Switchover step before the old primary's RestartPod, when the rolling uses one (not for a major upgrade). */
-export function withSwitchover(steps: string[], spec: OpsInput['spec'], plan: { primary: string; pods: string[]; major?: boolean }): string[] {
+export function withSwitchover(steps: string[], spec: OpsInput['spec'], plan: { primary: string; pods: string[]; major?: boolean }, prefix = 'RestartPod-'): string[] {
   if (plan.major) return steps;
   const u = planPrimaryUpdate(plan.pods, plan.primary, spec.primaryUpdateMethod, spec.preferredPrimary);
   if (!('method' in u) || u.method !== 'Switchover') return steps;
-  const i = steps.indexOf(`RestartPod-${plan.primary}`);
+  const i = steps.indexOf(`${prefix}${plan.primary}`);
   return i < 0 ? steps : [...steps.slice(0, i), 'Switchover', ...steps.slice(i)];
 }
 
@@ -67,6 +68,12 @@ export function singlestoreHorizontalScalingSteps(plan: SingleStoreScalePlan): s
 }
 export function proxysqlHorizontalScalingSteps(plan: ProxySQLScalePlan): string[] {
   return ['WaitForTurn', 'PauseDatabase', ...memberSteps(plan), 'CheckCluster', 'ResumeDatabase'];
+}
+
+/** VolumeExpansion: each member's claim grows (Offline: its Pod stopped meanwhile), then the StatefulSet and spec.storage. */
+export function postgresVolumeExpansionSteps(plan: VolumeExpansionPlan, spec: OpsInput['spec']): string[] {
+  const steps = ['WaitForTurn', 'PauseDatabase', ...plan.pods.map((p) => `ExpandVolume-${p}`), 'UpdateStatefulSet', 'UpdateDatabase', 'ResumeDatabase'];
+  return plan.mode === 'Offline' ? withSwitchover(steps, spec, plan, 'ExpandVolume-') : steps;
 }
 
 /**
