@@ -15,6 +15,7 @@ import { singlestoreConfigActivities } from './singlestore-config.ts';
 import { singlestoreHealthActivities } from './singlestore-health.ts';
 import { singlestoreValidateActivities } from './singlestore-validate.ts';
 import { validateActivities } from './validate.ts';
+import { horizontalScalingActivities } from './horizontal-scaling.ts';
 import { volumeExpansionActivities } from './volume-expansion.ts';
 import { activitySleep, attemptTimeLeftMs, heartbeat } from './heartbeat.ts';
 import { RETRY_BUDGET_MS, withTransientRetry } from './kube-retry.ts';
@@ -41,6 +42,7 @@ export function createActivities(given: ActivityDeps) {
     ...proxysqlValidateActivities(deps),
     ...proxysqlSyncActivities(deps),
     ...proxysqlConfigActivities(deps),
+    ...horizontalScalingActivities(deps),
     ...volumeExpansionActivities(deps),
   };
 }

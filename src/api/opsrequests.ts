@@ -4,8 +4,11 @@ import { z } from 'zod';
 import { ConditionSchema, LocalObjectReferenceSchema, ObjectMetaSchema, StepTimeoutSchema } from './common.ts';
 import { QUANTITY_PATTERN } from './quantity.ts';
 
-/** Types handled today; HorizontalScaling, VerticalScaling and ReconfigureTLS come later. */
-export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart', 'VolumeExpansion']);
+/** Types handled today; VerticalScaling and ReconfigureTLS come later. */
+export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart',
+  'HorizontalScaling',
+  'VolumeExpansion',
+]);
 export type OpsRequestType = z.infer<typeof OpsRequestTypeSchema>;
 
 export const OpsRequestPhaseSchema = z.enum(['Pending', 'WaitingForApproval', 'Progressing', 'Successful', 'Failed', 'Skipped']);
@@ -25,6 +28,8 @@ export const ConfigurationSpecSchema = z.object({
 });
 export type ConfigurationSpec = z.infer<typeof ConfigurationSpecSchema>;
 
+/** A member count of a HorizontalScaling: 1 to 9 (the databases' own spec bounds). */
+const ScaleCountSchema = (what: string) => z.number().int().min(1).max(9).meta({ description: `${what} (1 to 9)` });
 // VolumeExpansion (KubeDB's spec.volumeExpansion): Online grows each volume under its running Pod;
 // Offline stops each Pod while its volume grows (standbys first, the primary last).
 export const VolumeExpansionModeSchema = z.enum(['Online', 'Offline']);
@@ -66,6 +71,7 @@ function opsSpecRules(configField: string) {
     { rule: 'self == oldSelf', message: 'spec is immutable: create a new OpsRequest instead' },
     ...sub('UpdateVersion', 'updateVersion'),
     ...sub('Reconfigure', configField),
+    ...sub('HorizontalScaling', 'horizontalScaling'),
   ];
 }
 
@@ -90,6 +96,7 @@ export const PostgresOpsRequestSpecSchema = z.object({
     description: 'The Pod to switch over to (default: the lowest-ordinal standby); naming the current primary keeps it primary (restarted in place)',
   }),
   configuration: ConfigurationSpecSchema.optional(),
+  horizontalScaling: z.object({ replicas: ScaleCountSchema('The number of members wanted: the primary and its standbys') }).optional(),
   volumeExpansion: PostgresVolumeExpansionSpecSchema.optional(),
 }).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), ...sub('VolumeExpansion', 'volumeExpansion')] });
 export const PostgresOpsRequestSchema = opsKind('PostgresOpsRequest', PostgresOpsRequestSpecSchema);
@@ -104,6 +111,8 @@ export const SingleStoreOpsRequestSpecSchema = z.object({
   ...commonSpec,
   databaseRef: LocalObjectReferenceSchema,
   configuration: SingleStoreConfigurationSpecSchema.optional(),
+  horizontalScaling: z.object({ aggregator: ScaleCountSchema('Aggregators wanted, the master included').optional(), leaf: ScaleCountSchema('Leaves wanted').optional() })
+    .meta({ 'x-kubernetes-validations': [{ rule: 'has(self.aggregator) || has(self.leaf)', message: 'spec.horizontalScaling needs aggregator or leaf' }] }).optional(),
 }).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not implemented for SingleStore by opsflow yet (Postgres only)')] });
 export const SingleStoreOpsRequestSchema = opsKind('SingleStoreOpsRequest', SingleStoreOpsRequestSpecSchema);
 export type SingleStoreOpsRequest = z.infer<typeof SingleStoreOpsRequestSchema>;
@@ -138,6 +147,7 @@ export const ProxySQLOpsRequestSpecSchema = z.object({
   ...commonSpec,
   proxyRef: LocalObjectReferenceSchema,
   configuration: ProxySQLConfigurationSpecSchema.optional(),
+  horizontalScaling: z.object({ member: ScaleCountSchema('ProxySQL Cluster members wanted') }).optional(),
 }).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not offered for ProxySQL: KubeDB has no ProxySQL VolumeExpansion, and its volume holds only proxysql.db (its configuration store), which does not grow with traffic')] });
 export const ProxySQLOpsRequestSchema = opsKind('ProxySQLOpsRequest', ProxySQLOpsRequestSpecSchema);
 export type ProxySQLOpsRequest = z.infer<typeof ProxySQLOpsRequestSchema>;

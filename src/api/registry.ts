@@ -12,6 +12,7 @@ export const engines = [
     operations: {
       UpdateVersion: 'postgresUpdateVersion', Restart: 'postgresRestart', Reconfigure: 'postgresReconfigure',
       VolumeExpansion: 'postgresVolumeExpansion',
+      HorizontalScaling: 'postgresHorizontalScaling',
     },
   },
   {
@@ -19,14 +20,16 @@ export const engines = [
     catalog: 'SingleStoreVersion',
     opsKind: 'SingleStoreOpsRequest', opsAliases: ['singlestoreopsrequest', 'singlestoreopsrequests', 'sdbops'],
     refField: 'databaseRef',
-    operations: { UpdateVersion: 'singlestoreUpdateVersion', Reconfigure: 'singlestoreReconfigure' },
+    operations: { UpdateVersion: 'singlestoreUpdateVersion', Reconfigure: 'singlestoreReconfigure',
+      HorizontalScaling: 'singlestoreHorizontalScaling' },
   },
   {
     database: 'ProxySQL', aliases: ['proxysql', 'prx', 'proxysqls'],
     catalog: 'ProxySQLVersion',
     opsKind: 'ProxySQLOpsRequest', opsAliases: ['proxysqlopsrequest', 'proxysqlopsrequests', 'prxops'],
     refField: 'proxyRef',
-    operations: { UpdateVersion: 'proxysqlUpdateVersion', Reconfigure: 'proxysqlReconfigure' },
+    operations: { UpdateVersion: 'proxysqlUpdateVersion', Reconfigure: 'proxysqlReconfigure',
+      HorizontalScaling: 'proxysqlHorizontalScaling' },
   },
 ] as const;
 

@@ -6,4 +6,5 @@ export { proxysqlUpdateVersion } from './proxysql-update-version.ts';
 export { proxysqlReconfigure } from './proxysql-reconfigure.ts';
 export { singlestoreUpdateVersion } from './singlestore-update-version.ts';
 export { singlestoreReconfigure } from './singlestore-reconfigure.ts';
+export { postgresHorizontalScaling, proxysqlHorizontalScaling, singlestoreHorizontalScaling } from './horizontal-scaling.ts';
 export { postgresVolumeExpansion } from './postgres-volume-expansion.ts';
