@@ -15,6 +15,7 @@ import { singlestoreConfigActivities } from './singlestore-config.ts';
 import { singlestoreHealthActivities } from './singlestore-health.ts';
 import { singlestoreValidateActivities } from './singlestore-validate.ts';
 import { validateActivities } from './validate.ts';
+import { horizontalScalingActivities } from './horizontal-scaling.ts';
 import { volumeExpansionActivities } from './volume-expansion.ts';
 import { restartValidateActivities } from './restart-validate.ts';
 import { verticalScalingActivities } from './vertical-scaling.ts';
@@ -43,6 +44,7 @@ export function createActivities(given: ActivityDeps) {
     ...proxysqlValidateActivities(deps),
     ...proxysqlSyncActivities(deps),
     ...proxysqlConfigActivities(deps),
+    ...horizontalScalingActivities(deps),
     ...volumeExpansionActivities(deps),
     ...restartValidateActivities(deps),
     ...verticalScalingActivities(deps),

@@ -40,12 +40,12 @@ export interface RollResult {
   seconds: number;
 }
 
-function isReady(pod: V1Pod): boolean {
+export function isReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** A container that keeps failing: exit code and the message the container left (termination log). */
-function crashReason(pod: V1Pod): string | undefined {
+export function crashReason(pod: V1Pod): string | undefined {
   for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const t = s.state?.terminated ?? s.lastState?.terminated;
     if (t && t.exitCode !== 0 && (s.restartCount ?? 0) >= 2) {

@@ -31,14 +31,15 @@ export interface ProxySQLAdmin {
   withAll<T>(fn: (c: Record<string, mysql.Connection>) => Promise<T>): Promise<T>;
 }
 
-export async function proxysqlAdmin(deps: ActivityDeps, namespace: string, name: string): Promise<ProxySQLAdmin> {
+/** `members`: the members to reach (default: those of spec.replicas). */
+export async function proxysqlAdmin(deps: ActivityDeps, namespace: string, name: string, only?: string[]): Promise<ProxySQLAdmin> {
   const db = await readProxySQL(deps, namespace, name);
   if (!db) throw new Error(`ProxySQL ${name} not found in namespace ${namespace}`);
   const { user, password } = await readCredentials(deps.kube, namespace, authSecretName(db), '');
   const connect = async (pod: string) =>
     mysql.createConnection({ host: await podIp(deps.kube, namespace, pod), port: PROXYSQL_ADMIN_PORT, user, password, connectTimeout: 5000 });
   const close = (c: mysql.Connection) => c.end().catch(() => c.destroy());
-  const members = proxysqlMembers(db);
+  const members = only ?? proxysqlMembers(db);
   return {
     db,
     members,

@@ -15,6 +15,8 @@ export interface SdbHealthCheck {
   /** The Pod just rolled: it must report `version` (when given). */
   pod?: string;
   version?: string;
+  /** The members expected (pod names), when they differ from the spec's counts (a HorizontalScaling). */
+  members?: { leaves: string[]; aggregators: string[] };
 }
 
 export function singlestoreHealthActivities({ kube, pollMs = 250 }: ActivityDeps) {
@@ -24,8 +26,8 @@ export function singlestoreHealthActivities({ kube, pollMs = 250 }: ActivityDeps
       const db = await readSingleStore(kube, namespace, database);
       if (!db) throw ApplicationFailure.nonRetryable(`SingleStore ${database} not found in namespace ${namespace}`, 'NotFound');
       const cred = await singlestoreCredentials(kube, db);
-      const leaves = rolePods(db, 'leaf').map((p) => memberHost(db, p.pod));
-      const aggregators = rolePods(db, 'aggregator').map((p) => memberHost(db, p.pod));
+      const leaves = (check.members?.leaves ?? rolePods(db, 'leaf').map((p) => p.pod)).map((p) => memberHost(db, p));
+      const aggregators = (check.members?.aggregators ?? rolePods(db, 'aggregator').map((p) => p.pod)).map((p) => memberHost(db, p));
       const master = masterAggregatorPod(db);
       const deadline = attemptDeadline(120_000);
       let last: string[] = ['not checked yet'];

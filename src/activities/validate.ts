@@ -43,17 +43,19 @@ export function primaryUpdateProblem(db: Postgres, input: OpsInput): string | un
   return 'problem' in p ? p.problem : undefined;
 }
 
-export function validateActivities({ kube }: ActivityDeps) {
-  /** The database the request names, or the reason it cannot be used. */
-  async function readPostgres(input: OpsInput): Promise<Postgres | string> {
-    const dbName = input.spec.databaseRef?.name ?? '';
-    try {
-      return PostgresSchema.parse(await getCustom(kube, { kind: 'Postgres', namespace: input.namespace, name: dbName }));
-    } catch (e) {
-      if (isNotFound(e)) return `spec.databaseRef: Postgres "${dbName}" not found in namespace ${input.namespace}`;
-      throw e;
-    }
+/** The Postgres a request names, or the reason it cannot be used (naming spec.databaseRef). */
+export async function readPostgresFor(kube: ActivityDeps['kube'], input: Pick<OpsInput, 'namespace'> & { spec: Pick<OpsInput['spec'], 'databaseRef'> }): Promise<Postgres | string> {
+  const dbName = input.spec.databaseRef?.name ?? '';
+  try {
+    return PostgresSchema.parse(await getCustom(kube, { kind: 'Postgres', namespace: input.namespace, name: dbName }));
+  } catch (e) {
+    if (isNotFound(e)) return `spec.databaseRef: Postgres "${dbName}" not found in namespace ${input.namespace}`;
+    throw e;
   }
+}
+
+export function validateActivities({ kube }: ActivityDeps) {
+  const readPostgres = (input: OpsInput) => readPostgresFor(kube, input);
 
   return {
     /** Checks a Postgres Restart request and plans it (standbys first, the primary last); changes nothing. */

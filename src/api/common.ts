@@ -66,6 +66,7 @@ export type DatabasePhase = z.infer<typeof DatabasePhaseSchema>;
 export const AppliedStateSchema = z.object({
   version: z.string().min(1),
   configSecrets: z.record(z.string(), z.string()).optional().meta({ description: 'Config Secret name by spec field path (e.g. spec.configSecret); absent: no custom config' }),
+  replicas: z.record(z.string(), z.number().int()).optional().meta({ description: 'Member count by spec field path (e.g. spec.replicas), set by HorizontalScaling; absent: the spec\'s' }),
 });
 export type AppliedState = z.infer<typeof AppliedStateSchema>;
 

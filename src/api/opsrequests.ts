@@ -5,8 +5,10 @@ import { ConditionSchema, LocalObjectReferenceSchema, ObjectMetaSchema, StepTime
 import { QUANTITY_PATTERN } from './quantity.ts';
 import { ContainerResourcesSchema } from './resources.ts';
 
-/** Types handled today; HorizontalScaling and ReconfigureTLS come later. */
-export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart', 'VolumeExpansion',
+/** Types handled today; ReconfigureTLS comes later. */
+export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Restart',
+  'HorizontalScaling',
+  'VolumeExpansion',
   'VerticalScaling',
 ]);
 export type OpsRequestType = z.infer<typeof OpsRequestTypeSchema>;
@@ -28,6 +30,8 @@ export const ConfigurationSpecSchema = z.object({
 });
 export type ConfigurationSpec = z.infer<typeof ConfigurationSpecSchema>;
 
+/** A member count of a HorizontalScaling: 1 to 9 (the databases' own spec bounds). */
+const ScaleCountSchema = (what: string) => z.number().int().min(1).max(9).meta({ description: `${what} (1 to 9)` });
 // VolumeExpansion (KubeDB's spec.volumeExpansion): Online grows each volume under its running Pod;
 // Offline stops each Pod while its volume grows (standbys first, the primary last).
 export const VolumeExpansionModeSchema = z.enum(['Online', 'Offline']);
@@ -70,6 +74,7 @@ function opsSpecRules(configField: string) {
     ...sub('UpdateVersion', 'updateVersion'),
     ...sub('Reconfigure', configField),
     ...sub('VerticalScaling', 'verticalScaling'),
+    ...sub('HorizontalScaling', 'horizontalScaling'),
   ];
 }
 
@@ -94,6 +99,7 @@ export const PostgresOpsRequestSpecSchema = z.object({
     description: 'The Pod to switch over to (default: the lowest-ordinal standby); naming the current primary keeps it primary (restarted in place)',
   }),
   configuration: ConfigurationSpecSchema.optional(),
+  horizontalScaling: z.object({ replicas: ScaleCountSchema('The number of members wanted: the primary and its standbys') }).optional(),
   volumeExpansion: PostgresVolumeExpansionSpecSchema.optional(),
   verticalScaling: z.object({
     postgres: ContainerResourcesSchema.optional(),
@@ -118,6 +124,8 @@ export const SingleStoreOpsRequestSpecSchema = z.object({
     node: ContainerResourcesSchema.optional().meta({ description: 'KubeDB\'s standalone node: opsflow\'s SingleStore always has a topology (refused)' }),
     coordinator: ContainerResourcesSchema.optional().meta({ description: 'KubeDB\'s coordinator sidecar: opsflow has none (refused)' }),
   }).optional(),
+  horizontalScaling: z.object({ aggregator: ScaleCountSchema('Aggregators wanted, the master included').optional(), leaf: ScaleCountSchema('Leaves wanted').optional() })
+    .meta({ 'x-kubernetes-validations': [{ rule: 'has(self.aggregator) || has(self.leaf)', message: 'spec.horizontalScaling needs aggregator or leaf' }] }).optional(),
 }).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not implemented for SingleStore by opsflow yet (Postgres only)')] });
 export const SingleStoreOpsRequestSchema = opsKind('SingleStoreOpsRequest', SingleStoreOpsRequestSpecSchema);
 export type SingleStoreOpsRequest = z.infer<typeof SingleStoreOpsRequestSchema>;
@@ -153,6 +161,7 @@ export const ProxySQLOpsRequestSpecSchema = z.object({
   proxyRef: LocalObjectReferenceSchema,
   configuration: ProxySQLConfigurationSpecSchema.optional(),
   verticalScaling: z.object({ proxysql: ContainerResourcesSchema.optional() }).optional(),
+  horizontalScaling: z.object({ member: ScaleCountSchema('ProxySQL Cluster members wanted') }).optional(),
 }).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not offered for ProxySQL: KubeDB has no ProxySQL VolumeExpansion, and its volume holds only proxysql.db (its configuration store), which does not grow with traffic')] });
 export const ProxySQLOpsRequestSchema = opsKind('ProxySQLOpsRequest', ProxySQLOpsRequestSpecSchema);
 export type ProxySQLOpsRequest = z.infer<typeof ProxySQLOpsRequestSchema>;

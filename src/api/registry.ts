@@ -12,6 +12,7 @@ export const engines = [
     operations: {
       UpdateVersion: 'postgresUpdateVersion', Restart: 'postgresRestart', Reconfigure: 'postgresReconfigure',
       VolumeExpansion: 'postgresVolumeExpansion',
+      HorizontalScaling: 'postgresHorizontalScaling',
       VerticalScaling: 'postgresVerticalScaling',
     },
   },
@@ -23,6 +24,7 @@ export const engines = [
     operations: {
       UpdateVersion: 'singlestoreUpdateVersion', Reconfigure: 'singlestoreReconfigure',
       Restart: 'singlestoreRestart', VerticalScaling: 'singlestoreVerticalScaling',
+      HorizontalScaling: 'singlestoreHorizontalScaling',
     },
   },
   {
@@ -33,6 +35,7 @@ export const engines = [
     operations: {
       UpdateVersion: 'proxysqlUpdateVersion', Reconfigure: 'proxysqlReconfigure',
       Restart: 'proxysqlRestart', VerticalScaling: 'proxysqlVerticalScaling',
+      HorizontalScaling: 'proxysqlHorizontalScaling',
     },
   },
 ] as const;

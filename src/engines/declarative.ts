@@ -30,8 +30,18 @@ export function configSecretsOf(db: Database): Record<string, string> {
   return out;
 }
 
+/**
+ * The member counts a HorizontalScaling changes, by spec field path (kinds whose HorizontalScaling
+ * is built; the others' counts are rendered from the spec directly).
+ */
+export function replicasOf(db: Database): Record<string, number> {
+  if (db.kind === 'Postgres' || db.kind === 'ProxySQL') return { 'spec.replicas': db.spec.replicas };
+  return Object.fromEntries(roles.map((r) => [`spec.topology.${r}.replicas`, db.spec.topology[r].replicas]));
+}
+const isReplicasField = (field: string) => field.endsWith('.replicas');
+
 /** What the spec asks for, in the shape status.applied records. */
-export const desiredState = (db: Database): AppliedState => ({ version: db.spec.version, configSecrets: configSecretsOf(db) });
+export const desiredState = (db: Database): AppliedState => ({ version: db.spec.version, configSecrets: configSecretsOf(db), replicas: replicasOf(db) });
 
 /** The running config Secret of a field: status.applied when recorded, else the spec (not yet recorded). */
 export function appliedConfigSecret(db: Database, field: string): string | undefined {
@@ -45,13 +55,17 @@ export const appliedVersion = (db: Database): string => db.status?.applied?.vers
 export function effectiveDatabase(db: Database, applied: AppliedState): Database {
   const cs = applied.configSecrets ?? {};
   const ref = (name: string | undefined) => (name ? { name } : undefined);
-  if (db.kind === 'Postgres') return { ...db, spec: { ...db.spec, version: applied.version, configSecret: ref(cs['spec.configSecret']) } };
+  // What runs: the recorded member count (absent in a record older than HorizontalScaling: the spec's).
+  const replicas = applied.replicas?.['spec.replicas'];
+  if (db.kind === 'Postgres') return { ...db, spec: { ...db.spec, version: applied.version, configSecret: ref(cs['spec.configSecret']), replicas: replicas ?? db.spec.replicas } };
   if (db.kind === 'SingleStore') {
     const topology = { ...db.spec.topology } as SingleStore['spec']['topology'];
-    for (const r of roles) topology[r] = { ...topology[r], configSecret: ref(cs[`spec.topology.${r}.configSecret`]) };
+    for (const r of roles) {
+      topology[r] = { ...topology[r], configSecret: ref(cs[`spec.topology.${r}.configSecret`]), replicas: applied.replicas?.[`spec.topology.${r}.replicas`] ?? topology[r].replicas };
+    }
     return { ...db, spec: { ...db.spec, version: applied.version, configSecret: undefined, topology } };
   }
-  return { ...db, spec: { ...db.spec, version: applied.version } };
+  return { ...db, spec: { ...db.spec, version: applied.version, replicas: replicas ?? db.spec.replicas } };
 }
 
 export interface Change { field: string; from: string | undefined; to: string | undefined }
@@ -64,6 +78,11 @@ export function pendingChanges(applied: AppliedState, desired: AppliedState): Ch
   const d = desired.configSecrets ?? {};
   for (const field of [...new Set([...Object.keys(a), ...Object.keys(d)])].sort()) {
     if (a[field] !== d[field]) out.push({ field, from: a[field], to: d[field] });
+  }
+  // A member count recorded as running and asked for differently (unrecorded: nothing to compare).
+  for (const [field, n] of Object.entries(desired.replicas ?? {})) {
+    const running = applied.replicas?.[field];
+    if (running !== undefined && running !== n) out.push({ field, from: String(running), to: String(n) });
   }
   return out;
 }
@@ -122,7 +141,15 @@ export function opsRequestsFor(db: Database, changes: Change[]): Array<{ body: O
   if (version?.to) {
     out.push(body(`${name}-update-${dnsPart(version.to)}-${key([version])}`, [version], { type: 'UpdateVersion', updateVersion: { targetVersion: version.to } }));
   }
-  const config = changes.filter((c) => c.field !== 'spec.version');
+  const scale = changes.filter((c) => isReplicasField(c.field));
+  if (scale.length) {
+    const n = Number(scale[0]?.to);
+    const roleOf = (c: Change) => /^spec\.topology\.(\w+)\.replicas$/.exec(c.field)?.[1] ?? '';
+    const horizontalScaling = db.kind === 'ProxySQL' ? { member: n } : db.kind === 'SingleStore'
+      ? Object.fromEntries(scale.map((c) => [roleOf(c), Number(c.to)])) : { replicas: n };
+    out.push(body(`${name}-scale-${scale.map((c) => c.to).join('-')}-${key(scale)}`, scale, { type: 'HorizontalScaling', horizontalScaling }));
+  }
+  const config = changes.filter((c) => c.field !== 'spec.version' && !isReplicasField(c.field));
   if (config.length) {
     const conf = (c: Change) => (c.to ? { configSecret: { name: c.to } } : { removeCustomConfig: true });
     let configuration: Record<string, unknown>;

@@ -3,6 +3,8 @@
 // progress display all use these, so a dry run shows exactly what the run will declare.
 import type { Activities } from '../activities/index.ts';
 import type { OpsInput } from './shared.ts';
+import { describeScale } from '../engines/horizontal-scaling.ts';
+import { postgresHorizontalScalingSteps, proxysqlHorizontalScalingSteps, singlestoreHorizontalScalingSteps } from './plans.ts';
 import {
   postgresReconfigureSteps, postgresRestartSteps, postgresUpdateVersionSteps, proxysqlReconfigureSteps,
   proxysqlUpdateVersionSteps, singlestoreReconfigureSteps, singlestoreUpdateVersionSteps, withSwitchover,
@@ -67,6 +69,22 @@ export const operationViews = {
   proxysqlReconfigure: view('validateProxySQLReconfigure', {
     describe: (p) => p.summary,
     steps: proxysqlReconfigureSteps,
+    pods: () => [],
+  }),
+  postgresHorizontalScaling: view('validatePostgresHorizontalScaling', {
+    describe: (p) => `${describeScale(p)}${p.switchoverTo ? `; the primary ${p.primary} is removed: switch over to ${p.switchoverTo} first` : ''}`,
+    steps: postgresHorizontalScalingSteps,
+    pods: () => [],
+    primary: (p) => p.switchoverTo ?? p.primary,
+  }),
+  singlestoreHorizontalScaling: view('validateSingleStoreHorizontalScaling', {
+    describe: (p) => p.changes.map(describeScale).join('; '),
+    steps: singlestoreHorizontalScalingSteps,
+    pods: () => [],
+  }),
+  proxysqlHorizontalScaling: view('validateProxySQLHorizontalScaling', {
+    describe: describeScale,
+    steps: proxysqlHorizontalScalingSteps,
     pods: () => [],
   }),
   postgresVolumeExpansion: view('validatePostgresVolumeExpansion', {

@@ -5,6 +5,8 @@ import type { ReconfigurePlan } from '../activities/postgres-config.ts';
 import type { ProxySQLReconfigurePlan, ProxySQLUpdatePlan } from '../activities/proxysql-validate.ts';
 import type { SdbReconfigurePlan, SdbRoleReconfigure, SdbUpdatePlan } from '../activities/singlestore-validate.ts';
 import type { RestartPlan, UpdatePlan } from '../activities/validate.ts';
+import type { PostgresScalePlan, ProxySQLScalePlan, SingleStoreScalePlan } from '../activities/horizontal-scaling.ts';
+import type { ScaleChange } from '../engines/horizontal-scaling.ts';
 import type { VolumeExpansionPlan } from '../activities/volume-expansion.ts';
 import type { ProxySQLRestartPlan, SdbRestartPlan } from '../activities/restart-validate.ts';
 import type { PgVerticalScalingPlan, ProxySQLVerticalScalingPlan, SdbVerticalScalingPlan } from '../activities/vertical-scaling.ts';
@@ -55,6 +57,19 @@ export function proxysqlUpdateVersionSteps(plan: ProxySQLUpdatePlan): string[] {
 
 export function proxysqlReconfigureSteps(_plan: ProxySQLReconfigurePlan): string[] {
   return ['WaitForTurn', 'CheckCurrentConfig', 'PauseDatabase', 'ApplyConfiguration', 'VerifyConfiguration', 'ResumeDatabase'];
+}
+
+// HorizontalScaling: the StatefulSet's new size, then each member joining (Ready) or gone.
+export const memberSteps = (c: ScaleChange, scale = 'ScaleStatefulSet') => [scale, ...c.added.map((p) => `AddMember-${p}`), ...c.removed.map((p) => `RemoveMember-${p}`)];
+export function postgresHorizontalScalingSteps(plan: PostgresScalePlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', ...(plan.switchoverTo ? ['Switchover'] : []), ...memberSteps(plan), ...(plan.removed.length ? ['DropReplicationSlots'] : []), 'CheckSync', 'ResumeDatabase'];
+}
+/** SingleStore: a member leaves the cluster (REMOVE LEAF / AGGREGATOR) before its Pod goes. */
+export function singlestoreHorizontalScalingSteps(plan: SingleStoreScalePlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', ...plan.changes.flatMap((c) => [...c.removed.map((p) => `LeaveCluster-${p}`), ...memberSteps(c, `ScaleStatefulSet-${c.statefulSet}`)]), 'CheckCluster', 'ResumeDatabase'];
+}
+export function proxysqlHorizontalScalingSteps(plan: ProxySQLScalePlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', ...memberSteps(plan), 'CheckCluster', 'ResumeDatabase'];
 }
 
 /** VolumeExpansion: each member's claim grows (Offline: its Pod stopped meanwhile), then the StatefulSet and spec.storage. */

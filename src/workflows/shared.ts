@@ -45,6 +45,8 @@ export interface OpsInput {
     /** PostgresOpsRequest: the member to switch over to. */
     preferredPrimary?: string;
     configuration?: unknown;
+    /** HorizontalScaling: Postgres replicas, ProxySQL member, SingleStore aggregator/leaf. */
+    horizontalScaling?: { replicas?: number; member?: number; aggregator?: number; leaf?: number };
     /** PostgresOpsRequest VolumeExpansion: the new size and how. */
     volumeExpansion?: { mode: 'Online' | 'Offline'; postgres: string };
     /** VerticalScaling: each role's (container's) new resources, KubeDB's role keys. */

@@ -17,7 +17,7 @@ describe('declarative changes (pure)', () => {
     const db = pg({ configSecret: { name: 'cfg' } });
     const d = planDeclarative(db, none, false);
     assert.equal(d.kind, 'FirstProvision');
-    assert.deepEqual(d.kind === 'FirstProvision' && d.record, { version: '16.15', configSecrets: { 'spec.configSecret': 'cfg' } });
+    assert.deepEqual(d.kind === 'FirstProvision' && d.record, { version: '16.15', configSecrets: { 'spec.configSecret': 'cfg' }, replicas: { 'spec.replicas': 3 } });
     assert.equal(d.render, db);
   });
 

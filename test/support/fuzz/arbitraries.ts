@@ -89,7 +89,7 @@ const reconfigure = fc.record({
   file: confFile,
   restart: field(['auto', 'true', 'false'], ['sometimes', true]),
 });
-const unknownType = fc.record({ type: fc.constantFrom('HorizontalScaling', 'Upgrade', 'restart', '') });
+const unknownType = fc.record({ type: fc.constantFrom('Scale', 'Upgrade', 'restart', '') });
 /** A sub-spec that does not belong to the type (the API server must refuse it). */
 const stray = fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) },
   { weight: 1, arbitrary: fc.constantFrom<Record<string, unknown>>({ updateVersion: { targetVersion: '16.15' } }, { configuration: { removeCustomConfig: true } }) });
