@@ -97,7 +97,7 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
     assert.deepEqual(await versions(db), [target, target, target], 'every member reports the target version');
     await agree(db);
     const d = await readyAndResumed(db);
-    assert.equal(d.spec.version.replace(/-.*$/, ''), target);
+    assert.equal(String(d.spec.version).replace(/-.*$/, ''), target);
   }
 
   it('UpdateVersion 2.5.5 → 2.6.3 via kubectl apply: members rolled highest ordinal first, each once; checksums agree', async () => {
