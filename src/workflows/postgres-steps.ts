@@ -13,8 +13,11 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 /** The Switchover step's account of the write stop (when this attempt stopped the old primary). */
 function writeStop(r: SwitchoverResult): string {
   if (r.writeStopMs === undefined) return '';
-  const p = r.stopPhasesMs;
-  return ` (writes stopped for ${sec(r.writeStopMs)}${p ? `: the old primary's Pod gone after ${sec(p.gone)}, promoted after ${sec(p.promoted)}` : ''})`;
+  // Results of runs before the fast shutdown say `gone` (the old primary's Pod) for `stopped`.
+  const p = r.stopPhasesMs as (SwitchoverResult['stopPhasesMs'] & { gone?: number }) | undefined;
+  const stopped = p?.stopped ?? p?.gone;
+  const how = r.stoppedBy === 'fast shutdown' ? 'the old primary shut down (fast) and its last WAL received' : "the old primary's Pod gone";
+  return ` (writes stopped for ${sec(r.writeStopMs)}${p && stopped !== undefined ? `: ${how} after ${sec(stopped)}, promoted after ${sec(p.promoted)}` : ''})`;
 }
 
 /** One RestartPod-<pod> step: roll the Pod, then the sync check (of the standbys given, or all). */
