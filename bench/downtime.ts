@@ -8,6 +8,8 @@
 // primary afterwards (must be 0). Target: longest gap with a switchover ≤ ⅓ of that with a restart.
 // Needs the local stack with its data plane: `npm run infra:up` first.
 import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import pg from 'pg';
 import { stringify } from 'yaml';
@@ -118,7 +120,9 @@ async function runUpdate(name: string, target: string, method: 'Switchover' | 'R
 await installCrdsAndCatalog();
 await kube.core.createNamespace({ body: { metadata: { name: ns } } });
 const env = { TEMPORAL_ADDRESS: temporalAddress(), OPSFLOW_TASK_QUEUE: `bench-${ns}`, OPSFLOW_WATCH_NAMESPACE: ns, OPSFLOW_LOG_LEVEL: 'warn' };
-const children: ChildProcess[] = [spawnOpsflow('watcher', env), spawnOpsflow('worker', env)];
+const logs = ['watcher', 'worker'].map((w) => join(tmpdir(), `${ns}-${w}.log`));
+console.log(`watcher and worker logs: ${logs.join(', ')}`);
+const children: ChildProcess[] = [spawnOpsflow('watcher', env, logs[0]), spawnOpsflow('worker', env, logs[1])];
 try {
   await kubectl(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: API_VERSION, kind: 'Postgres', metadata: { name: DB }, spec: { version: '16.13', replicas: 3 } }));
   await eventually(`${DB} Ready`, async () => ((await get('postgreses', DB)).status?.phase === 'Ready' ? true : undefined), 600_000, 250);
