@@ -44,8 +44,8 @@ export interface SwitchoverResult {
   switched: boolean;
   /** From the old primary's stop (its Pod deleted) to the target's promotion, ms (this attempt). */
   writeStopMs?: number;
-  /** Where writeStopMs went (ms after the stop): the old primary stopped (its WAL all at the target, or its Pod gone), the target's replay checked, promoted. */
-  stopPhasesMs?: { stopped: number; replayed: number; promoted: number };
+  /** Where writeStopMs went (ms after the stop): the fast shutdown asked, the old primary stopped (its WAL all at the target, or its Pod gone), the target's replay checked, promoted. */
+  stopPhasesMs?: { asked?: number; stopped: number; replayed: number; promoted: number };
   /** How the old primary was stopped: a fast shutdown asked of the server, or (when it refused) its Pod's deletion. */
   stoppedBy?: 'fast shutdown' | 'Pod deletion';
   repointed: string[];
@@ -102,22 +102,40 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
         }
       };
       /**
-       * Asks the server for a fast shutdown (SIGINT to its postmaster, whose pid is the first line of
-       * postmaster.pid; the ::int keeps the command a number). True once it is asked: the command
-       * ran, or the shutdown ended this very session. False when the server refused (e.g. a role
-       * without pg_execute_server_program): the Pod's deletion then stops it.
+       * A session on the old primary, opened before writes stop, and its postmaster's pid (the first
+       * line of postmaster.pid), to ask for the fast shutdown; undefined when it cannot be read.
        */
-      const requestFastShutdown = async (pod: string): Promise<boolean> => {
+      const prepareShutdown = async (pod: string, ip: string): Promise<{ client: pg.Client; pid: number } | undefined> => {
+        const client = new pg.Client(postgresClientConfig(ip, cred));
+        client.on('error', () => undefined); // the shutdown ends this session
         try {
-          await sql(pod, `DO $$ BEGIN
-            EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'kill -INT ' || split_part(pg_read_file('postmaster.pid'), E'\\n', 1)::int);
-          END $$`);
+          await client.connect();
+          const [r] = (await client.query<{ pid: number }>("SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1)::int AS pid")).rows;
+          if (!r || !Number.isInteger(r.pid) || r.pid <= 1) throw new Error(`postmaster.pid names no process (${String(r?.pid)})`);
+          return { client, pid: r.pid };
+        } catch (e) {
+          await client.end().catch(() => undefined);
+          log.warn('switchover: cannot ask the old primary for a fast shutdown; its Pod deletion stops it', { pod, error: String(e) });
+          return undefined;
+        }
+      };
+      /**
+       * SIGINT to the postmaster (what pg_ctl stop -m fast sends), by a program the server runs (COPY
+       * … TO PROGRAM; the pid is an integer read above). True once asked: the command ran, or the
+       * shutdown ended this very session. False when refused (e.g. a role without
+       * pg_execute_server_program): the Pod's deletion then stops it.
+       */
+      const askFastShutdown = async (pod: string, s: { client: pg.Client; pid: number }): Promise<boolean> => {
+        try {
+          await s.client.query(`COPY (SELECT 1) TO PROGRAM 'kill -INT ${s.pid}'`);
           return true;
         } catch (e) {
           const code = (e as { code?: string }).code;
-          if (code === '57P01' || /terminat|Connection terminated|ECONNRESET/i.test(String(e))) return true;
-          log.warn('switchover: the fast shutdown could not be asked of the server; the Pod deletion stops it', { pod, error: String(e) });
+          if (code === '57P01' || /terminat|ECONNRESET/i.test(String(e))) return true;
+          log.warn('switchover: the old primary refused the fast shutdown; its Pod deletion stops it', { pod, error: String(e) });
           return false;
+        } finally {
+          await s.client.end().catch(() => undefined);
         }
       };
       let last = '';
@@ -190,6 +208,7 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
         let stopPhasesMs: SwitchoverResult['stopPhasesMs'];
         let switched = false;
         let stoppedBy: SwitchoverResult['stoppedBy'];
+        let stopSteps: { asked: number } | undefined;
         if ((await targetRole()) !== 'primary') {
           switched = true;
           let stopLsn: string | undefined;
@@ -229,37 +248,51 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
             stopLsn = (await sql<{ lsn: string }>(from, 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn;
             // The connection to the target, opened before writes stop; is it streaming from the old primary now?
             const streaming = (await onTarget<{ s: string }>('SELECT status AS s FROM pg_stat_wal_receiver').catch(() => []))[0]?.s === 'streaming';
+            const prepared = streaming && fromIp ? await prepareShutdown(from, fromIp) : undefined;
             stoppedAt = Date.now();
             // The stop itself, the way Patroni and CloudNativePG demote: a fast shutdown of postgres
             // (pg_ctl stop -m fast: SIGINT to the postmaster), asked of the server. Its walsenders
             // exit only once the standbys have flushed everything up to the shutdown checkpoint, so
             // the target has it all when its WAL receiver stops streaming. Not waiting for the Pod
             // object (the kubelet's stop and the Pod's removal) saves most of the write stop.
-            const shutdown = streaming && fromIp ? await requestFastShutdown(from) : false;
+            const shutdown = prepared ? await askFastShutdown(from, prepared) : false;
+            const askedAt = Date.now();
             stoppedBy = shutdown ? 'fast shutdown' : 'Pod deletion';
-            try {
-              await kube.core.deleteNamespacedPod({ name: from, namespace, body: { preconditions: { uid } } });
-            } catch (e) {
-              if (!isNotFound(e) && !(e as { code?: number }).code?.toString().startsWith('409')) throw e;
-            }
-            heartbeat({ stopping: from, uid });
-            failpoint('switchover-stopping');
-            const podGone = async () => ((await readPod(from))?.metadata?.uid !== uid ? true : undefined);
+            // The Pod goes too (its replacement, on the update revision, starts as a standby), meanwhile.
+            const deleted = (async () => {
+              try {
+                await kube.core.deleteNamespacedPod({ name: from, namespace, body: { preconditions: { uid } } });
+              } catch (e) {
+                if (!isNotFound(e) && !(e as { code?: number }).code?.toString().startsWith('409')) throw e;
+              }
+              heartbeat({ stopping: from, uid });
+              failpoint('switchover-stopping');
+            })();
+            let settled = false;
+            const podGone = async () => (settled || (await readPod(from))?.metadata?.uid !== uid ? true : undefined);
+            // It accepts no writes once the shutdown began (new connections are refused, 57P03) and
+            // is done when the target's WAL receiver stopped streaming from it; one that already
+            // runs again answers as a standby (markers). Its Pod gone settles it as well.
+            const shutDown = async () => {
+              if (settled || !fromIp) return true;
+              const [w] = await onTarget<{ s: string }>('SELECT status AS s FROM pg_stat_wal_receiver').catch(() => [{ s: 'unknown' }]);
+              if (w?.s === 'streaming' || w?.s === 'unknown') return undefined;
+              const r = await roleAt(fromIp);
+              return r === 'stopping' || r === 'standby' ? true : undefined;
+            };
+            const stops = [
+              wait(`${from} (Pod ${uid}) to stop`, podGone, shutdown ? pollMs : stoppedPollMs),
+              ...(shutdown ? [wait(`${from} to shut down and ${to} to receive its last WAL`, shutDown, 10)] : []),
+            ];
+            for (const w of stops) w.catch(() => undefined); // the one that loses the race may still fail: seen by the race if first
             await Promise.all([
-              shutdown && fromIp
-                ? wait(`${from} to shut down and ${to} to receive its last WAL`, async () => {
-                  // It accepts no writes once the shutdown began (new connections are refused) and
-                  // is done when the target's WAL receiver stopped streaming from it; one that
-                  // already runs again answers as a standby (markers); its Pod gone also settles it.
-                  const r = await roleAt(fromIp);
-                  if (r === 'standby') return true;
-                  if (r !== 'stopping') return podGone();
-                  const [w] = await onTarget<{ s: string }>('SELECT status AS s FROM pg_stat_wal_receiver').catch(() => [{ s: 'unknown' }]);
-                  return w?.s !== 'streaming' && w?.s !== 'unknown' ? true : podGone();
-                }, stoppedPollMs)
-                : wait(`${from} (Pod ${uid}) to stop`, podGone, stoppedPollMs),
+              Promise.race(stops).then(() => {
+                settled = true;
+              }),
+              deleted,
               checkOthers(),
             ]);
+            if (shutdown) stopSteps = { asked: askedAt - stoppedAt };
             othersChecked = true;
             goneAt = Date.now();
             break; // stopped in this attempt, after the markers: it cannot return as a primary
@@ -304,7 +337,7 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
           if (stoppedAt !== undefined) {
             const promotedAt = Date.now();
             writeStopMs = promotedAt - stoppedAt;
-            stopPhasesMs = { stopped: (goneAt ?? promotedAt) - stoppedAt, replayed: (replayedAt ?? promotedAt) - stoppedAt, promoted: writeStopMs };
+            stopPhasesMs = { ...stopSteps, stopped: (goneAt ?? promotedAt) - stoppedAt, replayed: (replayedAt ?? promotedAt) - stoppedAt, promoted: writeStopMs };
             log.info('switchover: writes stopped', { database: `${namespace}/${database}`, from, to, stoppedBy, ...stopPhasesMs });
           }
           failpoint('switchover-promoted');

@@ -16,7 +16,9 @@ function writeStop(r: SwitchoverResult): string {
   // Results of runs before the fast shutdown say `gone` (the old primary's Pod) for `stopped`.
   const p = r.stopPhasesMs as (SwitchoverResult['stopPhasesMs'] & { gone?: number }) | undefined;
   const stopped = p?.stopped ?? p?.gone;
-  const how = r.stoppedBy === 'fast shutdown' ? 'the old primary shut down (fast) and its last WAL received' : "the old primary's Pod gone";
+  const how = r.stoppedBy === 'fast shutdown'
+    ? `${p?.asked !== undefined ? `the fast shutdown asked after ${sec(p.asked)}, ` : ''}the old primary shut down and its last WAL received`
+    : "the old primary's Pod gone";
   return ` (writes stopped for ${sec(r.writeStopMs)}${p && stopped !== undefined ? `: ${how} after ${sec(stopped)}, promoted after ${sec(p.promoted)}` : ''})`;
 }
 
