@@ -100,9 +100,12 @@ async function runUpdate(name: string, target: string, method: 'Switchover' | 'R
   await sleep(2000);
   await writer.stop();
   if (ops.status?.phase !== 'Successful') throw new Error(`${name}: ${ops.status?.phase}: ${ops.status?.message}`);
-  const during = writer.acks.filter((a) => a.at >= t0 && a.at <= t1 + 2000);
+  // The window's edges count too: a writer that took no write after some point (or before the
+  // first) has a gap up to the edge, not none.
+  const end = t1 + 2000;
+  const during = [t0, ...writer.acks.filter((a) => a.at >= t0 && a.at <= end).map((a) => a.at), end];
   const gaps: number[] = [];
-  for (let i = 1; i < during.length; i++) gaps.push((during[i]?.at ?? 0) - (during[i - 1]?.at ?? 0));
+  for (let i = 1; i < during.length; i++) gaps.push((during[i] ?? 0) - (during[i - 1] ?? 0));
   const longest = Math.max(0, ...gaps);
   const total = gaps.filter((g) => g > GAP_MS).reduce((a, b) => a + b, 0);
   // Lost acknowledged writes: acknowledged ids the (new) primary does not have.
