@@ -1,7 +1,7 @@
 // Write downtime of a 3-member Postgres minor update (prints figures from one run; not a test): a
 // writer inserts in a loop through the primary (on an error it reconnects to the current primary:
-// the Pod labelled opsflow.dev/role=primary, the one the primary Service selects, followed by a
-// watch the way kube-proxy follows a Service's endpoints, not by an API call per error) while an
+// the Pod labelled opsflow.dev/role=primary, the one the primary Service selects, read from the API
+// server at each reconnect, a watch's copy when it does not answer) while an
 // UpdateVersion runs, once with primaryUpdateMethod Switchover (16.13 → 16.14) and once with Restart
 // (16.14 → 16.15), on the same database. Per run: the longest write gap, the total gap (every gap
 // between two acknowledged writes longer than GAP_MS) and the acknowledged writes missing from the
@@ -49,7 +49,10 @@ const primaryPods = new ResilientInformer<V1Pod>({
 /** The current primary's IP: the Pod the primary Service selects (role label), as a client would reach it. */
 async function primaryIp(): Promise<string | undefined> {
   const pick = (pods: readonly V1Pod[]) => pods.find((p) => !p.metadata?.deletionTimestamp && p.status?.podIP)?.status?.podIP;
-  return pick(primaryPods.list()) ?? pick((await kube.core.listNamespacedPod({ namespace: ns, labelSelector: primarySelector })).items);
+  // The API server's answer first, the watch's copy when it does not answer: a watch that missed an
+  // event under load kept the writer on a deleted Pod's address (both methods pay one read per reconnect).
+  const listed = await kube.core.listNamespacedPod({ namespace: ns, labelSelector: primarySelector }).catch(() => undefined);
+  return (listed ? pick(listed.items) : undefined) ?? pick(primaryPods.list());
 }
 
 /** Inserts one row at a time through the primary until stopped; every acknowledged id with its time. */
