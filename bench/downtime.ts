@@ -1,13 +1,15 @@
 // Write downtime of a 3-member Postgres minor update (prints figures from one run; not a test): a
 // writer inserts in a loop through the primary (on an error it reconnects to the current primary:
-// the Pod labelled opsflow.dev/role=primary, the one the primary Service selects, followed by a
-// watch the way kube-proxy follows a Service's endpoints, not by an API call per error) while an
+// the Pod labelled opsflow.dev/role=primary, the one the primary Service selects, read from the API
+// server at each reconnect, a watch's copy when it does not answer) while an
 // UpdateVersion runs, once with primaryUpdateMethod Switchover (16.13 → 16.14) and once with Restart
 // (16.14 → 16.15), on the same database. Per run: the longest write gap, the total gap (every gap
 // between two acknowledged writes longer than GAP_MS) and the acknowledged writes missing from the
 // primary afterwards (must be 0). Target: longest gap with a switchover ≤ ⅓ of that with a restart.
 // Needs the local stack with its data plane: `npm run infra:up` first.
 import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import pg from 'pg';
 import { stringify } from 'yaml';
@@ -47,7 +49,10 @@ const primaryPods = new ResilientInformer<V1Pod>({
 /** The current primary's IP: the Pod the primary Service selects (role label), as a client would reach it. */
 async function primaryIp(): Promise<string | undefined> {
   const pick = (pods: readonly V1Pod[]) => pods.find((p) => !p.metadata?.deletionTimestamp && p.status?.podIP)?.status?.podIP;
-  return pick(primaryPods.list()) ?? pick((await kube.core.listNamespacedPod({ namespace: ns, labelSelector: primarySelector })).items);
+  // The API server's answer first, the watch's copy when it does not answer: a watch that missed an
+  // event under load kept the writer on a deleted Pod's address (both methods pay one read per reconnect).
+  const listed = await kube.core.listNamespacedPod({ namespace: ns, labelSelector: primarySelector }).catch(() => undefined);
+  return (listed ? pick(listed.items) : undefined) ?? pick(primaryPods.list());
 }
 
 /** Inserts one row at a time through the primary until stopped; every acknowledged id with its time. */
@@ -98,9 +103,12 @@ async function runUpdate(name: string, target: string, method: 'Switchover' | 'R
   await sleep(2000);
   await writer.stop();
   if (ops.status?.phase !== 'Successful') throw new Error(`${name}: ${ops.status?.phase}: ${ops.status?.message}`);
-  const during = writer.acks.filter((a) => a.at >= t0 && a.at <= t1 + 2000);
+  // The window's edges count too: a writer that took no write after some point (or before the
+  // first) has a gap up to the edge, not none.
+  const end = t1 + 2000;
+  const during = [t0, ...writer.acks.filter((a) => a.at >= t0 && a.at <= end).map((a) => a.at), end];
   const gaps: number[] = [];
-  for (let i = 1; i < during.length; i++) gaps.push((during[i]?.at ?? 0) - (during[i - 1]?.at ?? 0));
+  for (let i = 1; i < during.length; i++) gaps.push((during[i] ?? 0) - (during[i - 1] ?? 0));
   const longest = Math.max(0, ...gaps);
   const total = gaps.filter((g) => g > GAP_MS).reduce((a, b) => a + b, 0);
   // Lost acknowledged writes: acknowledged ids the (new) primary does not have.
@@ -118,7 +126,9 @@ async function runUpdate(name: string, target: string, method: 'Switchover' | 'R
 await installCrdsAndCatalog();
 await kube.core.createNamespace({ body: { metadata: { name: ns } } });
 const env = { TEMPORAL_ADDRESS: temporalAddress(), OPSFLOW_TASK_QUEUE: `bench-${ns}`, OPSFLOW_WATCH_NAMESPACE: ns, OPSFLOW_LOG_LEVEL: 'warn' };
-const children: ChildProcess[] = [spawnOpsflow('watcher', env), spawnOpsflow('worker', env)];
+const logs = ['watcher', 'worker'].map((w) => join(tmpdir(), `${ns}-${w}.log`));
+console.log(`watcher and worker logs: ${logs.join(', ')}`);
+const children: ChildProcess[] = [spawnOpsflow('watcher', env, logs[0]), spawnOpsflow('worker', env, logs[1])];
 try {
   await kubectl(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: API_VERSION, kind: 'Postgres', metadata: { name: DB }, spec: { version: '16.13', replicas: 3 } }));
   await eventually(`${DB} Ready`, async () => ((await get('postgreses', DB)).status?.phase === 'Ready' ? true : undefined), 600_000, 250);

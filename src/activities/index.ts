@@ -5,6 +5,7 @@ import { databaseActivities } from './database.ts';
 import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
 import { postgresConfigActivities } from './postgres-config.ts';
+import { postgresRolloutActivities } from './postgres-rollout.ts';
 import { postgresSwitchoverActivities } from './postgres-switchover.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
 import { postgresUpgradeActivities } from './postgres-upgrade.ts';
@@ -35,6 +36,7 @@ export function createActivities(given: ActivityDeps) {
     ...postgresSyncActivities(deps),
     ...postgresUpgradeActivities(deps),
     ...postgresSwitchoverActivities(deps),
+    ...postgresRolloutActivities(deps),
     ...postgresConfigActivities(deps),
     ...singlestoreValidateActivities(deps),
     ...singlestoreHealthActivities(deps),

@@ -15,7 +15,7 @@ import { heartbeat, pollUntil } from './heartbeat.ts';
 
 /** Ops workflows own these template fields while they run (the provisioner owns the rest). */
 export const OPS_FIELD_MANAGER = 'opsflow-ops';
-const REVISION_LABEL = 'controller-revision-hash';
+export const REVISION_LABEL = 'controller-revision-hash';
 
 export interface TemplateChange {
   namespace: string;

@@ -25,6 +25,9 @@ export function postgresClientConfig(host: string, cred: Credentials): pg.Client
 
 export async function withPostgres<T>(host: string, cred: Credentials, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client(postgresClientConfig(host, cred));
+  // A server that goes away between queries (a switchover's fast shutdown ends its sessions) emits
+  // 'error' on the client; unhandled, that would end the worker. The query's own promise reports it.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return await fn(client);

@@ -9,7 +9,7 @@ export const UpdateConstraintsSchema = z.object({
 export type UpdateConstraints = z.infer<typeof UpdateConstraintsSchema>;
 
 export const VersionSpecSchema = z.object({
-  version: z.string().regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'must be a version such as 16.4'),
+  version: z.string().regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?(-[0-9A-Za-z][0-9A-Za-z.]*)?$/, 'must be a version such as 16.4 or 2.4.4-debian'),
   db: z.object({ image: z.string().min(1) }),
   deprecated: z.boolean().default(false),
   distribution: z.string().optional(),

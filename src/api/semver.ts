@@ -1,11 +1,21 @@
 // Version ordering and updateConstraints ranges (pure). Ranges use the Masterminds syntax KubeDB
 // uses: comparators joined by commas (or spaces) are ANDed, `||` separates alternatives.
+// A suffix such as KubeDB's `2.4.4-debian` names the image's flavour (its distribution), not a
+// pre-release: versions are ordered by MAJOR.MINOR.PATCH alone, so 2.4.4-debian < 2.5.5-debian and
+// "> 2.4.4" admits 2.5.5-debian.
 export type Version = [number, number, number];
 
+const VERSION = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z][0-9A-Za-z.]*))?$/;
+
 export function parseVersion(v: string): Version {
-  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(v.trim());
-  if (!m) throw new Error(`"${v}" is not a version (expected MAJOR.MINOR or MAJOR.MINOR.PATCH)`);
+  const m = VERSION.exec(v.trim());
+  if (!m) throw new Error(`"${v}" is not a version (expected MAJOR.MINOR or MAJOR.MINOR.PATCH, optionally with a flavour such as -debian)`);
   return [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+}
+
+/** The flavour suffix of a version (`2.4.4-debian` → `debian`), or undefined. */
+export function versionFlavour(v: string): string | undefined {
+  return VERSION.exec(v.trim())?.[4];
 }
 
 export function compareVersions(a: string, b: string): number {
@@ -20,7 +30,7 @@ export function compareVersions(a: string, b: string): number {
 
 export const majorOf = (v: string): number => parseVersion(v)[0];
 
-const comparator = /^(>=|<=|>|<|=|==|!=)?\s*(v?\d+(?:\.\d+){0,2})$/;
+const comparator = /^(>=|<=|>|<|=|==|!=)?\s*(v?\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z][0-9A-Za-z.]*)?)$/;
 
 function satisfiesComparator(version: string, c: string): boolean {
   const m = comparator.exec(c.trim());

@@ -76,9 +76,11 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
     for (const [name, version] of [['upd', '2.5.5'], ['cfg', '2.6.3']] as const) {
       await apply({ apiVersion: 'opsflow.dev/v1alpha1', kind: 'ProxySQL', metadata: { name }, spec: { version, replicas: 3 } });
     }
-    // KubeDB's reconfigure guide: a ProxySQL in front of a MySQL backend that holds the users.
+    // KubeDB's update-version and reconfigure guides: a ProxySQL in front of a MySQL backend that
+    // holds the users; first at 2.7.3-debian (the update-version guide), then updated to the
+    // reconfigure guide's 3.0.1-debian.
     backend = await startMySQLBackend(ns.name, 'mysql-server');
-    await applyExample('kubedb/proxysql/proxy-server.yaml');
+    await applyExample('kubedb/proxysql/update-version/proxy-server.yaml');
     for (const db of ['upd', 'cfg', 'proxy-server']) {
       await eventually(`${db} Ready`, async () => ((await prx(db)).status?.phase === 'Ready' ? true : undefined), 180_000, 500);
       await agree(db);
@@ -95,7 +97,7 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
     assert.deepEqual(await versions(db), [target, target, target], 'every member reports the target version');
     await agree(db);
     const d = await readyAndResumed(db);
-    assert.equal(d.spec.version, target);
+    assert.equal(String(d.spec.version).replace(/-.*$/, ''), target);
   }
 
   it('UpdateVersion 2.5.5 → 2.6.3 via kubectl apply: members rolled highest ordinal first, each once; checksums agree', async () => {
@@ -187,6 +189,22 @@ describe('ProxySQL UpdateVersion and Reconfigure end to end (watcher and worker 
     }, 60_000, 250);
     assert.equal(await eventually('app1 logs in through the re-created cfg-1', () => proxyLogin(ns.name, 'cfg-1', 'app1', PASSWORDS.app1).catch(() => undefined), 20_000, 250), 1);
     await history.stop();
+  });
+
+  it("KubeDB's ProxySQL update-version example (2.7.3-debian → 3.0.1-debian, only apiVersion changed): KubeDB's catalog names and images", async () => {
+    const db = 'proxy-server';
+    const history = await watchPodUids(ns.name, `app.kubernetes.io/instance=${db}`);
+    const sts = async () => (await clients().apps.readNamespacedStatefulSet({ name: db, namespace: ns.name })).spec?.template.spec?.containers[0]?.image;
+    assert.equal(await sts(), 'kubedb/proxysql:2.7.3-debian');
+    const done = await successful(await applyExample('kubedb/proxysql/update-version/proxyops-upgrade.yaml'));
+    await assertUpdated(db, '3.0.1', history);
+    assert.equal((await prx(db)).spec.version, '3.0.1-debian');
+    assert.equal(await sts(), 'kubedb/proxysql:3.0.1-debian');
+    assert.match(getCondition(done.status?.conditions, `RestartPod-${db}-0`)?.message ?? '', /reports 3\.0\.1; config checksums agree on 3 member/);
+    await history.stop();
+    // The reconfigure guide's ProxySQL is this one now: applying it changes nothing.
+    await applyExample('kubedb/proxysql/proxy-server.yaml');
+    assert.equal((await prx(db)).spec.version, '3.0.1-debian');
   });
 
   it("KubeDB's ProxySQL reconfigure examples (kubectl apply, only apiVersion changed): users with passwords from the backend, rules, variables", async () => {

@@ -35,6 +35,16 @@ describe('catalog', () => {
     for (const major of [14, 15, 16, 17, 18]) assert.ok(pg.filter((v) => v.spec.version.startsWith(`${major}.`)).length >= 2, `major ${major}`);
     for (const v of pg) assert.equal(v.spec.db.image, `postgres:${v.spec.version}`);
   });
+  it("ProxySQLVersion has KubeDB's -debian names with KubeDB's image of that tag, and they update upward", () => {
+    const prx = load('proxysqlversions.yaml').map((d) => ProxySQLVersionSchema.parse(d));
+    for (const name of ['2.3.2-debian', '2.4.4-debian', '2.5.5-debian', '2.7.3-debian', '3.0.1-debian']) {
+      const e = prx.find((v) => v.metadata.name === name);
+      assert.ok(e, name);
+      assert.equal(e.spec.db.image, `kubedb/proxysql:${name}`);
+    }
+    const e = prx.find((v) => v.metadata.name === '2.4.4-debian');
+    assert.ok(e && allowed(e.spec, '2.5.5-debian') && allowed(e.spec, '3.0.1-debian') && !allowed(e.spec, '2.3.2-debian') && !allowed(e.spec, '2.4.4-debian'));
+  });
   const pgCases: Array<[string, string, boolean]> = [['16.13', '16.15', true], ['16.15', '17.11', true], ['15.17', '16.13', true], ['16.15', '16.13', false], ['17.9', '16.15', false], ['17.9', '18.3', true], ['18.3', '18.6', true], ['18.6', '18.3', false], ['18.3', '17.11', false]];
   for (const [from, to, want] of pgCases) {
     it(`Postgres ${from} → ${to} is ${want ? 'allowed' : 'denied'}`, () => {

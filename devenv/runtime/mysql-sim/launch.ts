@@ -10,7 +10,7 @@ export type SimKind = 'singlestore' | 'proxysql' | 'mysql';
 export function simulatedKind(image: string): SimKind | undefined {
   const repo = image.replace(/[@:][^/]*$/, '');
   if (/(^|\/)singlestore\/node$/.test(repo)) return 'singlestore';
-  if (/(^|\/)proxysql\/proxysql$/.test(repo)) return 'proxysql';
+  if (/(^|\/)(proxysql|kubedb)\/proxysql$/.test(repo)) return 'proxysql'; // upstream's image, or KubeDB's (kubedb/proxysql, ghcr.io/kubedb/proxysql)
   if (/^(docker\.io\/)?(library\/)?mysql$/.test(repo)) return 'mysql';
   return undefined;
 }
