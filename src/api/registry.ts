@@ -13,6 +13,7 @@ export const engines = [
       UpdateVersion: 'postgresUpdateVersion', Restart: 'postgresRestart', Reconfigure: 'postgresReconfigure',
       VolumeExpansion: 'postgresVolumeExpansion',
       HorizontalScaling: 'postgresHorizontalScaling',
+      RotateAuth: 'postgresRotateAuth',
     },
   },
   {

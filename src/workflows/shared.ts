@@ -48,6 +48,8 @@ export interface OpsInput {
     horizontalScaling?: { replicas?: number; member?: number; aggregator?: number; leaf?: number };
     /** PostgresOpsRequest VolumeExpansion: the new size and how. */
     volumeExpansion?: { mode: 'Online' | 'Offline'; postgres: string };
+    /** PostgresOpsRequest RotateAuth: the Secret holding the new password (a name; absent: generated). */
+    authentication?: { secretRef?: { name: string } };
   };
 }
 
