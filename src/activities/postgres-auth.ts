@@ -9,6 +9,7 @@ import { PostgresSchema, type Postgres } from '../api/databases.ts';
 import { authSecretName, MANAGED_BY } from '../engines/common.ts';
 import { passfilePath, passwordProblem, pgpassLine, quoteIdent, rotatedSecretData, ROTATED_BY_ANNOTATION, scramVerifier } from '../engines/postgres/auth.ts';
 import { podNames, primaryPodName } from '../engines/postgres/render.ts';
+import { quoteLiteral } from '../engines/postgres/sql-quote.ts';
 import { mergePatch } from '../k8s/apply.ts';
 import { isNotFound } from '../k8s/client.ts';
 import { decodeSecretData, podIp } from '../k8s/reads.ts';
@@ -169,12 +170,12 @@ export function postgresAuthActivities(deps: ActivityDeps) {
       for (const pod of pods) {
         await withPostgres(await podIp(kube, namespace, pod), fresh, async (c) => {
           const dirs = (await c.query<{ d: string }>("SELECT current_setting('unix_socket_directories') AS d")).rows[0]?.d ?? '';
-          const path = passfilePath(dirs).replace(/'/g, "''");
+          const path = quoteLiteral(passfilePath(dirs));
           await c.query("SELECT set_config('opsflow.passfile_line', $1, false)", [line.slice(0, -1)]);
           // CSV with a delimiter and quote that printable ASCII never holds: the line is written as is.
-          await c.query(`COPY (SELECT current_setting('opsflow.passfile_line')) TO '${path}' WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`);
+          await c.query(`COPY (SELECT current_setting('opsflow.passfile_line')) TO ${path} WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`);
           await c.query("SELECT set_config('opsflow.passfile_line', '', false)");
-          const back = (await c.query<{ f: string }>(`SELECT pg_read_file('${path}') AS f`)).rows[0]?.f;
+          const back = (await c.query<{ f: string }>(`SELECT pg_read_file(${path}) AS f`)).rows[0]?.f;
           if (back !== line) throw ApplicationFailure.retryable(`the passfile of ${pod} did not read back as written`, 'PassfileMismatch');
         });
       }
