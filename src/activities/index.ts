@@ -4,6 +4,7 @@ import { approvalActivities } from './approval.ts';
 import { databaseActivities } from './database.ts';
 import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
+import { postgresAuthActivities } from './postgres-auth.ts';
 import { postgresConfigActivities } from './postgres-config.ts';
 import { postgresRolloutActivities } from './postgres-rollout.ts';
 import { postgresSwitchoverActivities } from './postgres-switchover.ts';
@@ -38,6 +39,7 @@ export function createActivities(given: ActivityDeps) {
     ...postgresSwitchoverActivities(deps),
     ...postgresRolloutActivities(deps),
     ...postgresConfigActivities(deps),
+    ...postgresAuthActivities(deps),
     ...singlestoreValidateActivities(deps),
     ...singlestoreHealthActivities(deps),
     ...singlestoreConfigActivities(deps),

@@ -23,12 +23,26 @@ export function postgresClientConfig(host: string, cred: Credentials): pg.Client
   return { host, port: PG_PORT, user: cred.user, password: cred.password, database: 'postgres', connectionTimeoutMillis: 5_000, statement_timeout: 10_000 };
 }
 
-export async function withPostgres<T>(host: string, cred: Credentials, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/** A connected client: the Secret's password, then (on an authentication failure, 28P01) password.prev. */
+export async function connectPostgres(host: string, cred: Credentials): Promise<pg.Client> {
   const client = new pg.Client(postgresClientConfig(host, cred));
   // A server that goes away between queries (a switchover's fast shutdown ends its sessions) emits
   // 'error' on the client; unhandled, that would end the worker. The query's own promise reports it.
   client.on('error', () => undefined);
-  await client.connect();
+  try {
+    await client.connect();
+    return client;
+  } catch (e) {
+    if (!cred.previous || (e as { code?: string }).code !== '28P01') throw e;
+    const retry = new pg.Client(postgresClientConfig(host, { user: cred.user, password: cred.previous }));
+    retry.on('error', () => undefined);
+    await retry.connect();
+    return retry;
+  }
+}
+
+export async function withPostgres<T>(host: string, cred: Credentials, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connectPostgres(host, cred);
   try {
     return await fn(client);
   } finally {

@@ -10,6 +10,7 @@ export const OpsRequestTypeSchema = z.enum(['UpdateVersion', 'Reconfigure', 'Res
   'HorizontalScaling',
   'VolumeExpansion',
   'VerticalScaling',
+  'RotateAuth',
 ]);
 export type OpsRequestType = z.infer<typeof OpsRequestTypeSchema>;
 
@@ -86,6 +87,11 @@ const opsKind = <K extends string, S extends z.ZodType>(kind: K, spec: S) => z.o
   status: OpsRequestStatusSchema.optional(),
 });
 
+/** RotateAuth (KubeDB's field): the new password from a Secret; without it opsflow generates one. */
+export const AuthenticationSpecSchema = z.object({
+  secretRef: z.object({ name: z.string().min(1) }).optional().meta({ description: 'A Secret in this namespace whose key password holds the new password (username, if present, must be the current user)' }),
+});
+
 /** How a Postgres rolling restart (minor update, Restart, Reconfigure with restart) updates the primary. */
 export const PrimaryUpdateMethodSchema = z.enum(['Switchover', 'Restart']);
 
@@ -105,7 +111,10 @@ export const PostgresOpsRequestSpecSchema = z.object({
     postgres: ContainerResourcesSchema.optional(),
     coordinator: ContainerResourcesSchema.optional().meta({ description: 'KubeDB\'s pg-coordinator sidecar: opsflow has none (refused)' }),
   }).optional(),
-}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), ...sub('VolumeExpansion', 'volumeExpansion')] });
+  authentication: AuthenticationSpecSchema.optional(),
+}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), ...sub('VolumeExpansion', 'volumeExpansion'), {
+  rule: "self.type == 'RotateAuth' || !has(self.authentication)", message: 'spec.authentication is only allowed when spec.type is RotateAuth', fieldPath: '.authentication', reason: 'FieldValueForbidden',
+}] });
 export const PostgresOpsRequestSchema = opsKind('PostgresOpsRequest', PostgresOpsRequestSpecSchema);
 export type PostgresOpsRequest = z.infer<typeof PostgresOpsRequestSchema>;
 
@@ -126,7 +135,8 @@ export const SingleStoreOpsRequestSpecSchema = z.object({
   }).optional(),
   horizontalScaling: z.object({ aggregator: ScaleCountSchema('Aggregators wanted, the master included').optional(), leaf: ScaleCountSchema('Leaves wanted').optional() })
     .meta({ 'x-kubernetes-validations': [{ rule: 'has(self.aggregator) || has(self.leaf)', message: 'spec.horizontalScaling needs aggregator or leaf' }] }).optional(),
-}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not implemented for SingleStore by opsflow yet (Postgres only)')] });
+}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not implemented for SingleStore by opsflow yet (Postgres only)'),
+  notForKind('RotateAuth', 'is not supported for SingleStore: opsflow does not rotate the root credential (every aggregator and leaf logs in to the others with it; the simulated SingleStore here has no online password change to build it against)')] });
 export const SingleStoreOpsRequestSchema = opsKind('SingleStoreOpsRequest', SingleStoreOpsRequestSpecSchema);
 export type SingleStoreOpsRequest = z.infer<typeof SingleStoreOpsRequestSchema>;
 
@@ -162,7 +172,8 @@ export const ProxySQLOpsRequestSpecSchema = z.object({
   configuration: ProxySQLConfigurationSpecSchema.optional(),
   verticalScaling: z.object({ proxysql: ContainerResourcesSchema.optional() }).optional(),
   horizontalScaling: z.object({ member: ScaleCountSchema('ProxySQL Cluster members wanted') }).optional(),
-}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not offered for ProxySQL: KubeDB has no ProxySQL VolumeExpansion, and its volume holds only proxysql.db (its configuration store), which does not grow with traffic')] });
+}).meta({ 'x-kubernetes-validations': [...opsSpecRules('configuration'), notForKind('VolumeExpansion', 'is not offered for ProxySQL: KubeDB has no ProxySQL VolumeExpansion, and its volume holds only proxysql.db (its configuration store), which does not grow with traffic'),
+  notForKind('RotateAuth', 'is not supported for ProxySQL: opsflow does not rotate the admin credentials (the Cluster peers log in with them too; the simulated ProxySQL here has no online admin-admin_credentials change); a mysql user\'s password changes with a Reconfigure (configuration.mysqlUsers, passwordSecretRef)')] });
 export const ProxySQLOpsRequestSchema = opsKind('ProxySQLOpsRequest', ProxySQLOpsRequestSpecSchema);
 export type ProxySQLOpsRequest = z.infer<typeof ProxySQLOpsRequestSchema>;
 

@@ -14,6 +14,7 @@ export const engines = [
       VolumeExpansion: 'postgresVolumeExpansion',
       HorizontalScaling: 'postgresHorizontalScaling',
       VerticalScaling: 'postgresVerticalScaling',
+      RotateAuth: 'postgresRotateAuth',
     },
   },
   {

@@ -11,12 +11,15 @@ export function decodeSecretData(data: Record<string, string> | undefined): Reco
 export interface Credentials {
   user: string;
   password: string;
+  /** password.prev: tried after an authentication failure (a RotateAuth writes the Secret before ALTER ROLE). */
+  previous?: string;
 }
 
 /** username/password of an auth Secret (the user defaults to the engine's superuser). */
 export async function readCredentials(kube: Kube, namespace: string, secret: string, defaultUser: string): Promise<Credentials> {
   const data = decodeSecretData((await kube.core.readNamespacedSecret({ name: secret, namespace })).data);
-  return { user: data.username || defaultUser, password: data.password ?? '' };
+  const previous = data['password.prev'];
+  return { user: data.username || defaultUser, password: data.password ?? '', ...(previous && previous !== data.password ? { previous } : {}) };
 }
 
 /** A running Pod's IP; a Pod being deleted has none worth connecting to. */

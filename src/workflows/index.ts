@@ -2,6 +2,7 @@
 export { postgresUpdateVersion } from './postgres-update-version.ts';
 export { postgresRestart } from './postgres-restart.ts';
 export { postgresReconfigure } from './postgres-reconfigure.ts';
+export { postgresRotateAuth } from './postgres-rotate-auth.ts';
 export { proxysqlUpdateVersion } from './proxysql-update-version.ts';
 export { proxysqlReconfigure } from './proxysql-reconfigure.ts';
 export { singlestoreUpdateVersion } from './singlestore-update-version.ts';

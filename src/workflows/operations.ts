@@ -6,7 +6,7 @@ import type { OpsInput } from './shared.ts';
 import { describeScale } from '../engines/horizontal-scaling.ts';
 import { postgresHorizontalScalingSteps, proxysqlHorizontalScalingSteps, singlestoreHorizontalScalingSteps } from './plans.ts';
 import {
-  postgresReconfigureSteps, postgresRestartSteps, postgresUpdateVersionSteps, proxysqlReconfigureSteps,
+  postgresReconfigureSteps, postgresRestartSteps, postgresRotateAuthSteps, postgresUpdateVersionSteps, proxysqlReconfigureSteps,
   proxysqlUpdateVersionSteps, singlestoreReconfigureSteps, singlestoreUpdateVersionSteps, withSwitchover,
   postgresVolumeExpansionSteps,
   proxysqlRestartSteps, singlestoreRestartSteps, verticalScalingSteps,
@@ -50,6 +50,11 @@ export const operationViews = {
       ? withSwitchover(postgresReconfigureSteps(p), spec, { pods: p.pods, primary: p.primary ?? p.pods[p.pods.length - 1] ?? '' })
       : postgresReconfigureSteps(p)),
     pods: (p) => (p.action === 'Restart' ? p.pods : []),
+  }),
+  postgresRotateAuth: view('validatePostgresRotateAuth', {
+    describe: (p) => `new password for ${p.user} in Secret ${p.secret} (${p.source ? `from Secret ${p.source}` : 'generated'}); no restart`,
+    steps: postgresRotateAuthSteps,
+    pods: () => [],
   }),
   singlestoreUpdateVersion: view('validateSingleStoreUpdateVersion', {
     describe: (p) => `${p.currentVersion} → ${p.targetVersion}; order ${p.pods.map((x) => x.pod).join(', ')}`,

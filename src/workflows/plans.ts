@@ -10,6 +10,7 @@ import type { ScaleChange } from '../engines/horizontal-scaling.ts';
 import type { VolumeExpansionPlan } from '../activities/volume-expansion.ts';
 import type { ProxySQLRestartPlan, SdbRestartPlan } from '../activities/restart-validate.ts';
 import type { PgVerticalScalingPlan, ProxySQLVerticalScalingPlan, SdbVerticalScalingPlan } from '../activities/vertical-scaling.ts';
+import type { RotateAuthPlan } from '../activities/postgres-auth.ts';
 import { planPrimaryUpdate } from '../engines/postgres/plan.ts';
 import type { OpsInput } from './shared.ts';
 
@@ -36,6 +37,11 @@ export function postgresRestartSteps(plan: RestartPlan): string[] {
 export function postgresReconfigureSteps(plan: ReconfigurePlan): string[] {
   const rolls = plan.pods.flatMap((p, i) => (plan.primaryFirst && i === 1 ? ['Checkpoint', `RestartPod-${p}`] : [`RestartPod-${p}`]));
   return ['WaitForTurn', 'PauseDatabase', 'UpdateConfig', ...(plan.action === 'Restart' ? [...rolls, 'CheckSettings'] : ['ReloadConfig']), 'ResumeDatabase'];
+}
+
+/** RotateAuth: no Pod restarts; the Secret first (password.prev keeps the old one), then the role, then replication. */
+export function postgresRotateAuthSteps(_plan: RotateAuthPlan): string[] {
+  return ['WaitForTurn', 'PauseDatabase', 'UpdateSecret', 'UpdateRole', 'UpdateReplicationCredentials', 'CheckReplication', 'ResumeDatabase'];
 }
 
 export function singlestoreUpdateVersionSteps(plan: SdbUpdatePlan): string[] {

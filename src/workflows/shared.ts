@@ -51,6 +51,8 @@ export interface OpsInput {
     volumeExpansion?: { mode: 'Online' | 'Offline'; postgres: string };
     /** VerticalScaling: each role's (container's) new resources, KubeDB's role keys. */
     verticalScaling?: Record<string, { resources: ResourceRequirements } | undefined>;
+    /** PostgresOpsRequest RotateAuth: the Secret holding the new password (a name; absent: generated). */
+    authentication?: { secretRef?: { name: string } };
   };
 }
 

@@ -47,6 +47,8 @@ describe('opsflow CLI (pure parts)', () => {
     assert.match(err({ ...base, spec: { type: 'Restart', databaseRef: { name: 'd' }, approval: 'Maybe' } }), /spec\.approval: /);
     assert.match(err({ ...base, spec: { type: 'Restart', databaseRef: { name: 'd' }, updateVersion: { targetVersion: '1' } } }), /spec\.updateVersion: only allowed when spec\.type is UpdateVersion/);
     assert.match(err({ ...base, kind: 'Nope', spec: {} }), /kind: must be one of/);
+    assert.match(err({ ...base, spec: { type: 'Restart', databaseRef: { name: 'd' }, authentication: {} } }), /spec\.authentication: only allowed when spec\.type is RotateAuth/);
+    assert.match(err({ ...base, kind: 'SingleStoreOpsRequest', spec: { type: 'RotateAuth', databaseRef: { name: 'd' } } }), /spec\.type: RotateAuth is not supported for SingleStoreOpsRequest/);
     const ok = validateOpsDocument({ ...base, spec: { type: 'Restart', databaseRef: { name: 'd' } } }, 'f.yaml');
     assert.equal(ok.spec.approval, 'Automatic', 'approval defaults to Automatic');
   });

@@ -35,6 +35,10 @@ export function validateOpsDocument(doc: unknown, source: string): OpsObject {
     if (o.spec.type === type && o.spec[field] === undefined) throw new CliError(`${source}: spec.${field}: required when spec.type is ${type}`, EXIT.usage);
     if (o.spec.type !== type && o.spec[field] !== undefined) throw new CliError(`${source}: spec.${field}: only allowed when spec.type is ${type}`, EXIT.usage);
   }
+  if (o.spec.type === 'RotateAuth' && kind !== 'PostgresOpsRequest') throw new CliError(`${source}: spec.type: RotateAuth is not supported for ${kind}`, EXIT.usage);
+  if (o.spec.type !== 'RotateAuth' && (o.spec as { authentication?: unknown }).authentication !== undefined) {
+    throw new CliError(`${source}: spec.authentication: only allowed when spec.type is RotateAuth`, EXIT.usage);
+  }
   return o;
 }
 
