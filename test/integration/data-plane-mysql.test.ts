@@ -23,7 +23,9 @@ import { runtimeRunning } from '../../devenv/runtime/daemon.ts';
 import { simMain } from '../../devenv/runtime/mysql-sim/launch.ts';
 import { cidrHosts, defaultPodsDir, runtimeInfo } from '../../devenv/runtime/pods.ts';
 import { cmdline, procStat, sameProcessAlive } from '../../devenv/runtime/procfs.ts';
-import { clients, eventually, isReady, tempNamespace } from '../support/kube.ts';
+import { clients, eventually, isReady, kubeConfig, tempNamespace } from '../support/kube.ts';
+import { makeKube } from '../../src/k8s/client.ts';
+import { recordApplied } from '../../src/k8s/applied-state.ts';
 import { restartRuntime } from '../support/runtime.ts';
 import { startProvisioner } from '../support/provisioner.ts';
 import { withConn } from '../support/proxysql.ts';
@@ -256,7 +258,10 @@ describe('local data plane: simulated SingleStore and ProxySQL Pods as processes
       assert.ok(proc && sameProcessAlive(proc.pid, proc.startTime), `${p.metadata?.name}'s server ${proc?.pid} still runs`);
     }
     await healthy();
-    // A new member: the adopted members' peers files get it, and the four agree.
+    // A new member: the adopted members' peers files get it, and the four agree. (A spec.replicas
+    // edit alone becomes a HorizontalScaling OpsRequest; recording 4 as what runs, as that run's
+    // resize step does, lets the provisioner scale the StatefulSet here, with no worker.)
+    await recordApplied(makeKube(kubeConfig()), { kind: 'ProxySQL', namespace: ns.name, name: 'prx' }, (cur) => (cur ? { ...cur, replicas: { ...cur.replicas, 'spec.replicas': 4 } } : undefined));
     await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, plural: kindInfo('ProxySQL').plural, namespace: ns.name, name: 'prx', body: { spec: { replicas: 4 } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     const names = ['prx-0', 'prx-1', 'prx-2', 'prx-3'];

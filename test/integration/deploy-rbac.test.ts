@@ -76,6 +76,8 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['update', 'postgresopsrequests.opsflow.dev', '--subresource=status', '-n', '$NS'],
     ['get', 'postgresversions.opsflow.dev'],
     ['get', 'statefulsets.apps', '-n', '$NS'], ['patch', 'statefulsets.apps', '-n', '$NS'],
+    // VolumeExpansion: the StatefulSet deleted (orphan cascade) and created again with the new claim size.
+    ['delete', 'statefulsets.apps', '-n', '$NS'], ['create', 'statefulsets.apps', '-n', '$NS'], ['patch', 'persistentvolumeclaims', '-n', '$NS'],
     ['get', 'pods', '-n', '$NS'], ['delete', 'pods', '-n', '$NS'], ['list', 'pods', '-n', '$NS'], ['patch', 'pods', '-n', '$NS'], ['get', 'services', '-n', '$NS'],
     ['create', 'events.events.k8s.io', '-n', '$NS'],
     ['get', 'secrets', '-n', '$NS'], ['create', 'secrets', '-n', '$NS'], ['patch', 'secrets', '-n', '$NS'],
@@ -85,7 +87,7 @@ describe('k8s/deploy RBAC (real API server, kubectl auth can-i)', function () {
     ['list', 'secrets', '-n', '$NS'], ['watch', 'secrets', '-n', '$NS'], ['delete', 'secrets', '-n', '$NS'],
     ['get', 'secrets', '-n', 'kube-system'], ['get', 'secrets', '-n', '$OTHER'], ['create', 'secrets', '-n', '$OTHER'], ['patch', 'secrets', '-n', 'kube-system'],
     ['watch', 'pods', '-n', '$NS'], ['create', 'pods', '-n', '$NS'], ['create', 'pods', '--subresource=exec', '-n', '$NS'], ['patch', 'services', '-n', '$NS'],
-    ['delete', 'statefulsets.apps', '-n', '$NS'], ['create', 'statefulsets.apps', '-n', '$NS'],
+    ['delete', 'persistentvolumeclaims', '-n', '$NS'], ['delete', 'persistentvolumes'],
     ['watch', 'postgreses.opsflow.dev', '--all-namespaces'], ['delete', 'postgreses.opsflow.dev', '-n', '$NS'],
     ['patch', 'postgresopsrequests.opsflow.dev', '-n', '$NS'], ['delete', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],
     ['create', 'postgresopsrequests.opsflow.dev', '-n', '$NS'],

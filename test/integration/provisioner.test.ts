@@ -108,14 +108,17 @@ describe('provisioner (real API server, controllers and kwok)', function () {
     assert.equal(prx.status?.readyReplicas, 3);
   });
 
-  it('reconciles a change of spec.replicas', async () => {
+  it('a change of spec.replicas is not applied by the provisioner: it becomes an owned HorizontalScaling OpsRequest', async () => {
     await patch('ProxySQL', 'prx', { spec: { replicas: 1 } });
-    await eventually('prx scaled to 1', async () => ((await sts('prx')).spec?.replicas === 1 ? true : undefined));
-    const db = await eventually('status observes the new generation', async () => {
-      const d = await get('ProxySQL', 'prx');
-      return d.status?.observedGeneration === d.metadata.generation && d.status?.phase === 'Ready' ? d : undefined;
+    const ops = await eventually('an owned ProxySQLOpsRequest', async () => {
+      const list = (await clients().custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: plural('ProxySQLOpsRequest'), namespace: ns.name })) as {
+        items: Array<{ metadata: { ownerReferences?: Array<{ kind: string; name: string }> }; spec: { type: string; horizontalScaling?: { member?: number } } }> };
+      return list.items.find((o) => o.metadata.ownerReferences?.some((r) => r.kind === 'ProxySQL' && r.name === 'prx'));
     }, 60_000);
-    assert.equal(db.status?.phase, 'Ready');
+    assert.equal(ops.spec.type, 'HorizontalScaling');
+    assert.equal(ops.spec.horizontalScaling?.member, 1);
+    await new Promise((r) => setTimeout(r, 3_000)); // resyncs' worth of chances to (wrongly) resize it
+    assert.equal((await sts('prx')).spec?.replicas, 3, 'the StatefulSet keeps what runs until the OpsRequest scales it');
   });
 
   it('acknowledges a pause, holds a spec change while paused, applies it after resume', async () => {
@@ -124,11 +127,14 @@ describe('provisioner (real API server, controllers and kwok)', function () {
     const cond = getCondition(paused.status?.conditions, 'Paused');
     assert.equal(cond?.status, 'True');
     assert.match(cond?.message ?? '', /pgops\/test-1/);
-    await patch('Postgres', 'pg', { spec: { replicas: 2 } });
+    // A podTemplate edit is rendered into the StatefulSet by the provisioner itself (no OpsRequest).
+    const limits = { memory: '1536Mi' };
+    await patch('Postgres', 'pg', { spec: { podTemplate: { spec: { containers: [{ name: 'postgres', resources: { limits } }] } } } });
+    const template = async () => (await sts('pg')).spec?.template.spec?.containers.find((c) => c.name === 'postgres')?.resources?.limits?.memory;
     await new Promise((r) => setTimeout(r, 5_000)); // two resyncs' worth of chances to (wrongly) apply it
-    assert.equal((await sts('pg')).spec?.replicas, 3, 'no change while paused');
+    assert.notEqual(await template(), '1536Mi', 'no change while paused');
     await patch('Postgres', 'pg', { metadata: { annotations: { [PAUSE_ANNOTATION]: null } } });
-    await eventually('pg scaled to 2 after resume', async () => ((await sts('pg')).spec?.replicas === 2 ? true : undefined), 60_000);
+    await eventually('pg template changed after resume', async () => ((await template()) === '1536Mi' ? true : undefined), 60_000);
     const resumed = await phase('Postgres', 'pg', 'Ready');
     assert.equal(getCondition(resumed.status?.conditions, 'Paused')?.status, 'False');
   });
