@@ -6,7 +6,6 @@ import { opsRequestActivities } from './opsrequest.ts';
 import { podActivities } from './pods.ts';
 import { postgresAuthActivities } from './postgres-auth.ts';
 import { postgresConfigActivities } from './postgres-config.ts';
-import { postgresRolloutActivities } from './postgres-rollout.ts';
 import { postgresSwitchoverActivities } from './postgres-switchover.ts';
 import { postgresSyncActivities } from './postgres-sync.ts';
 import { postgresUpgradeActivities } from './postgres-upgrade.ts';
@@ -37,7 +36,6 @@ export function createActivities(given: ActivityDeps) {
     ...postgresSyncActivities(deps),
     ...postgresUpgradeActivities(deps),
     ...postgresSwitchoverActivities(deps),
-    ...postgresRolloutActivities(deps),
     ...postgresConfigActivities(deps),
     ...postgresAuthActivities(deps),
     ...singlestoreValidateActivities(deps),

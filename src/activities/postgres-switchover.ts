@@ -6,24 +6,20 @@
 //   3. the decision, recorded before anything stops: status.primary = target, then the role label
 //      moved (old → standby first, then target → primary; the primary Service follows the label);
 //   4. standby.signal + opsflow-demoted written into the old primary's data directory (COPY … TO,
-//      as the server), a second CHECKPOINT, then a fast shutdown asked of the server (SIGINT to its
-//      postmaster by COPY … TO PROGRAM, what `pg_ctl stop -m fast` does; Patroni and CloudNativePG
-//      demote this way) and its Pod deleted (UID precondition) so its replacement, on the update
-//      revision, starts as a standby (rewound if its timeline diverged, see bootstrap.sh);
-//   5. once the old primary accepts no writes (it refuses connections while it shuts down, or
-//      answers as a standby) and the target's WAL receiver stopped streaming from it (its
-//      walsender exits only after the target flushed everything up to the shutdown checkpoint),
-//      or else once its Pod is gone, and the target has replayed all it received: pg_promote().
+//      as the server), a second CHECKPOINT, then its Pod deleted (UID precondition): a fast shutdown, which ends only
+//      once the standbys have flushed its shutdown checkpoint; its replacement can only start as a
+//      standby (rewound if its timeline diverged, see bootstrap.sh);
+//   5. once the old primary's process is gone (its Pod object is, which the kubelet removes only
+//      after the containers stopped) and the target has replayed all it received: pg_promote().
 //      Writes are stopped from 4 to 5, so that stretch polls every 20 ms (10 ms for the promotion)
 //      over one connection to the target held from before the stop;
 //   6. repoint the other running standbys (primary_conninfo by ALTER SYSTEM, then a reload).
 //
 // Idempotent and crash-safe: every attempt starts from what the cluster says (status.primary, the
 // members' pg_is_in_recovery(), the old primary's Pod). The one rule that keeps a single primary:
-// the target is promoted only when the old primary is known not to run as a primary (after the
-// demotion markers were written, this attempt saw it shutting down with the target's WAL stream
-// ended, or its Pod of this attempt gone, or it answers in recovery) and no other member answers
-// as a primary.
+// the target is promoted only when the old primary is known not to run as a primary (its Pod of
+// this attempt is gone after the demotion markers were written, or it answers in recovery) and no
+// other member answers as a primary.
 import { ApplicationFailure } from '@temporalio/activity';
 import pg from 'pg';
 import { PostgresSchema, type Postgres } from '../api/databases.ts';
@@ -44,10 +40,8 @@ export interface SwitchoverResult {
   switched: boolean;
   /** From the old primary's stop (its Pod deleted) to the target's promotion, ms (this attempt). */
   writeStopMs?: number;
-  /** Where writeStopMs went (ms after the stop): the fast shutdown asked, the old primary stopped (its WAL all at the target, or its Pod gone), the target's replay checked, promoted. */
-  stopPhasesMs?: { asked?: number; stopped: number; replayed: number; promoted: number };
-  /** How the old primary was stopped: a fast shutdown asked of the server, or (when it refused) its Pod's deletion. */
-  stoppedBy?: 'fast shutdown' | 'Pod deletion';
+  /** Where writeStopMs went (ms after the stop): the old Pod gone, the target's replay checked, promoted. */
+  stopPhasesMs?: { gone: number; replayed: number; promoted: number };
   repointed: string[];
 }
 
@@ -87,55 +81,6 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
           return r?.r ? 'standby' : 'primary';
         } catch {
           return 'unreachable';
-        }
-      };
-      /**
-       * What answers at ip (no API read: the old primary's address while it stops): 'stopping' when
-       * the server refuses because it shuts down (57P03) or nothing listens any more (ECONNREFUSED).
-       */
-      const roleAt = async (ip: string): Promise<Role | 'stopping'> => {
-        try {
-          return await withPostgres(ip, cred, async (c) => ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r ? 'standby' : 'primary'));
-        } catch (e) {
-          const code = (e as { code?: string }).code;
-          return code === '57P03' || code === 'ECONNREFUSED' ? 'stopping' : 'unreachable';
-        }
-      };
-      /**
-       * A session on the old primary, opened before writes stop, and its postmaster's pid (the first
-       * line of postmaster.pid), to ask for the fast shutdown; undefined when it cannot be read.
-       */
-      const prepareShutdown = async (pod: string, ip: string): Promise<{ client: pg.Client; pid: number } | undefined> => {
-        const client = new pg.Client(postgresClientConfig(ip, cred));
-        client.on('error', () => undefined); // the shutdown ends this session
-        try {
-          await client.connect();
-          const [r] = (await client.query<{ pid: number }>("SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1)::int AS pid")).rows;
-          if (!r || !Number.isInteger(r.pid) || r.pid <= 1) throw new Error(`postmaster.pid names no process (${String(r?.pid)})`);
-          return { client, pid: r.pid };
-        } catch (e) {
-          await client.end().catch(() => undefined);
-          log.warn('switchover: cannot ask the old primary for a fast shutdown; its Pod deletion stops it', { pod, error: String(e) });
-          return undefined;
-        }
-      };
-      /**
-       * SIGINT to the postmaster (what pg_ctl stop -m fast sends), by a program the server runs (COPY
-       * … TO PROGRAM; the pid is an integer read above). True once asked: the command ran, or the
-       * shutdown ended this very session. False when refused (e.g. a role without
-       * pg_execute_server_program): the Pod's deletion then stops it.
-       */
-      const askFastShutdown = async (pod: string, s: { client: pg.Client; pid: number }): Promise<boolean> => {
-        try {
-          await s.client.query(`COPY (SELECT 1) TO PROGRAM 'kill -INT ${s.pid}'`);
-          return true;
-        } catch (e) {
-          const code = (e as { code?: string }).code;
-          if (code === '57P01' || /terminat|ECONNRESET/i.test(String(e))) return true;
-          log.warn('switchover: the old primary refused the fast shutdown; its Pod deletion stops it', { pod, error: String(e) });
-          return false;
-        } finally {
-          await s.client.end().catch(() => undefined);
         }
       };
       let last = '';
@@ -207,8 +152,6 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
         let writeStopMs: number | undefined;
         let stopPhasesMs: SwitchoverResult['stopPhasesMs'];
         let switched = false;
-        let stoppedBy: SwitchoverResult['stoppedBy'];
-        let stopSteps: { asked: number } | undefined;
         if ((await targetRole()) !== 'primary') {
           switched = true;
           let stopLsn: string | undefined;
@@ -237,7 +180,6 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
             // Still the primary: demote (markers), note its last LSN, stop it.
             const pod = await readPod(from);
             const uid = pod?.metadata?.uid;
-            const fromIp = pod?.status?.podIP;
             await sql(from, `DO $$ BEGIN
               EXECUTE format('COPY (SELECT 1 WHERE false) TO %L', current_setting('data_directory') || '/standby.signal');
               EXECUTE format('COPY (SELECT 1 WHERE false) TO %L', current_setting('data_directory') || '/opsflow-demoted');
@@ -246,56 +188,22 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
             // Again just before the stop, so its shutdown checkpoint has next to nothing to write.
             await sql(from, 'CHECKPOINT');
             stopLsn = (await sql<{ lsn: string }>(from, 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn;
-            // The connection to the target, opened before writes stop; is it streaming from the old primary now?
-            const streaming = (await onTarget<{ s: string }>('SELECT status AS s FROM pg_stat_wal_receiver').catch(() => []))[0]?.s === 'streaming';
-            const prepared = streaming && fromIp ? await prepareShutdown(from, fromIp) : undefined;
+            await targetRole(); // the connection to the target, opened before writes stop
             stoppedAt = Date.now();
-            // The stop itself, the way Patroni and CloudNativePG demote: a fast shutdown of postgres
-            // (pg_ctl stop -m fast: SIGINT to the postmaster), asked of the server. Its walsenders
-            // exit only once the standbys have flushed everything up to the shutdown checkpoint, so
-            // the target has it all when its WAL receiver stops streaming. Not waiting for the Pod
-            // object (the kubelet's stop and the Pod's removal) saves most of the write stop.
-            const shutdown = prepared ? await askFastShutdown(from, prepared) : false;
-            const askedAt = Date.now();
-            stoppedBy = shutdown ? 'fast shutdown' : 'Pod deletion';
-            // The Pod goes too (its replacement, on the update revision, starts as a standby), meanwhile.
-            const deleted = (async () => {
-              try {
-                await kube.core.deleteNamespacedPod({ name: from, namespace, body: { preconditions: { uid } } });
-              } catch (e) {
-                if (!isNotFound(e) && !(e as { code?: number }).code?.toString().startsWith('409')) throw e;
-              }
-              heartbeat({ stopping: from, uid });
-              failpoint('switchover-stopping');
-            })();
-            let settled = false;
-            const podGone = async () => (settled || (await readPod(from))?.metadata?.uid !== uid ? true : undefined);
-            // It accepts no writes once the shutdown began (new connections are refused, 57P03) and
-            // is done when the target's WAL receiver stopped streaming from it; one that already
-            // runs again answers as a standby (markers). Its Pod gone settles it as well.
-            const shutDown = async () => {
-              if (settled || !fromIp) return true;
-              const [w] = await onTarget<{ s: string }>('SELECT status AS s FROM pg_stat_wal_receiver').catch(() => [{ s: 'unknown' }]);
-              if (w?.s === 'streaming' || w?.s === 'unknown') return undefined;
-              const r = await roleAt(fromIp);
-              return r === 'stopping' || r === 'standby' ? true : undefined;
-            };
-            const stops = [
-              wait(`${from} (Pod ${uid}) to stop`, podGone, shutdown ? pollMs : stoppedPollMs),
-              ...(shutdown ? [wait(`${from} to shut down and ${to} to receive its last WAL`, shutDown, 10)] : []),
-            ];
-            for (const w of stops) w.catch(() => undefined); // the one that loses the race may still fail: seen by the race if first
+            try {
+              await kube.core.deleteNamespacedPod({ name: from, namespace, body: { preconditions: { uid } } });
+            } catch (e) {
+              if (!isNotFound(e) && !(e as { code?: number }).code?.toString().startsWith('409')) throw e;
+            }
+            heartbeat({ stopping: from, uid });
+            failpoint('switchover-stopping');
             await Promise.all([
-              Promise.race(stops).then(() => {
-                settled = true;
-              }),
-              deleted,
+              wait(`${from} (Pod ${uid}) to stop`, async () => ((await readPod(from))?.metadata?.uid !== uid ? true : undefined), stoppedPollMs),
               checkOthers(),
             ]);
-            if (shutdown) stopSteps = { asked: askedAt - stoppedAt };
             othersChecked = true;
             goneAt = Date.now();
-            break; // stopped in this attempt, after the markers: it cannot return as a primary
+            break; // its Pod of this attempt is gone, after the markers: it cannot return as a primary
           }
           if (!othersChecked) await checkOthers();
           let replayedAt: number | undefined;
@@ -337,8 +245,8 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
           if (stoppedAt !== undefined) {
             const promotedAt = Date.now();
             writeStopMs = promotedAt - stoppedAt;
-            stopPhasesMs = { ...stopSteps, stopped: (goneAt ?? promotedAt) - stoppedAt, replayed: (replayedAt ?? promotedAt) - stoppedAt, promoted: writeStopMs };
-            log.info('switchover: writes stopped', { database: `${namespace}/${database}`, from, to, stoppedBy, ...stopPhasesMs });
+            stopPhasesMs = { gone: (goneAt ?? promotedAt) - stoppedAt, replayed: (replayedAt ?? promotedAt) - stoppedAt, promoted: writeStopMs };
+            log.info('switchover: writes stopped', { database: `${namespace}/${database}`, from, to, ...stopPhasesMs });
           }
           failpoint('switchover-promoted');
         }
@@ -358,7 +266,7 @@ export function postgresSwitchoverActivities(deps: ActivityDeps) {
           repointed.push(m);
         }
         failpoint('switchover-repointed');
-        return { primary: to, switched, ...(writeStopMs !== undefined ? { writeStopMs, stopPhasesMs, ...(stoppedBy ? { stoppedBy } : {}) } : {}), repointed };
+        return { primary: to, switched, ...(writeStopMs !== undefined ? { writeStopMs, stopPhasesMs } : {}), repointed };
       } finally {
         await held?.end().catch(() => undefined);
       }

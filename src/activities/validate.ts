@@ -7,7 +7,6 @@ import { isNotFound } from '../k8s/client.ts';
 import { getCustom } from '../k8s/resources.ts';
 import type { OpsInput } from '../workflows/shared.ts';
 import type { ActivityDeps } from './deps.ts';
-import { membersOnRevision } from './postgres-rollout.ts';
 import { judgeCatalogUpdate } from './version-catalog.ts';
 
 export interface UpdatePlan {
@@ -21,8 +20,6 @@ export interface UpdatePlan {
   primary: string;
   /** Pods in the order they are rolled. */
   pods: string[];
-  /** Minor: members already Ready on the target's update revision when judged (an earlier run updated them). */
-  updated?: string[];
 }
 
 export type Validation =
@@ -89,18 +86,10 @@ export function validateActivities({ kube }: ActivityDeps) {
       if (typeof db === 'string') return { outcome: 'Failed', reason: db };
       const refused = primaryUpdateProblem(db, input);
       if (refused) return { outcome: 'Failed', reason: refused };
-      const target = input.spec.updateVersion?.targetVersion;
-      let verdict = await judgeCatalogUpdate(kube, 'PostgresVersion', appliedVersion(db), target);
-      // An earlier minor update that stopped part-way left the template (status.applied) on the
-      // target but spec.version on the old one, and maybe members on the old revision: finish it.
-      if (verdict.outcome === 'Skipped' && db.spec.version !== appliedVersion(db)) {
-        const unfinished = await judgeCatalogUpdate(kube, 'PostgresVersion', db.spec.version, target);
-        if (unfinished.outcome === 'Proceed' && !unfinished.major) verdict = unfinished;
-      }
+      const verdict = await judgeCatalogUpdate(kube, 'PostgresVersion', appliedVersion(db), input.spec.updateVersion?.targetVersion);
       if (verdict.outcome !== 'Proceed') return verdict;
       const { current, next } = verdict;
       const primary = primaryPodName(db);
-      const updated = verdict.major ? [] : (await membersOnRevision(kube, input.namespace, dbName, podNames(db), next.db.image)).updated;
       return {
         outcome: 'Proceed',
         plan: {
@@ -113,7 +102,6 @@ export function validateActivities({ kube }: ActivityDeps) {
           major: verdict.major,
           primary,
           pods: rolloutOrder(podNames(db), primary, verdict.major),
-          ...(updated.length ? { updated } : {}),
         },
       };
     },

@@ -16,10 +16,10 @@ import type { OpsInput } from './shared.ts';
 
 const restartPods = (pods: string[]) => pods.map((p) => `RestartPod-${p}`);
 
-/** The Switchover step before the old primary's RestartPod, when the rolling uses one (not for a major upgrade, nor when the primary already runs the target). */
-export function withSwitchover(steps: string[], spec: OpsInput['spec'], plan: { primary: string; pods: string[]; major?: boolean; updated?: string[] }, prefix = 'RestartPod-'): string[] {
+/** The Switchover step before the old primary's RestartPod, when the rolling uses one (not for a major upgrade). */
+export function withSwitchover(steps: string[], spec: OpsInput['spec'], plan: { primary: string; pods: string[]; major?: boolean }, prefix = 'RestartPod-'): string[] {
   if (plan.major) return steps;
-  const u = planPrimaryUpdate(plan.pods, plan.primary, spec.primaryUpdateMethod, spec.preferredPrimary, plan.updated);
+  const u = planPrimaryUpdate(plan.pods, plan.primary, spec.primaryUpdateMethod, spec.preferredPrimary);
   if (!('method' in u) || u.method !== 'Switchover') return steps;
   const i = steps.indexOf(`${prefix}${plan.primary}`);
   return i < 0 ? steps : [...steps.slice(0, i), 'Switchover', ...steps.slice(i)];

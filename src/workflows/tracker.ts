@@ -59,11 +59,6 @@ export class Tracker {
     for (const name of names) if (!this.steps.some((s) => s.name === name)) this.steps.push({ name, state: 'Pending' });
   }
 
-  /** Whether a step is in the plan (declared or run). */
-  has(name: string): boolean {
-    return this.steps.some((s) => s.name === name);
-  }
-
   /** Declares one step right before another one (or at the end when that one is not planned). */
   planBefore(name: string, before: string): void {
     if (this.steps.some((s) => s.name === name)) return;

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { PostgresSchema, type Postgres } from '../../src/api/databases.ts';
 import { escapeLiteral } from '../../src/activities/postgres-switchover.ts';
 import { parseConninfo, renderConninfo, repointConninfo } from '../../src/engines/postgres/conninfo.ts';
-import { planPrimaryUpdate, planUpdateRolls } from '../../src/engines/postgres/plan.ts';
-import { withSwitchover } from '../../src/workflows/plans.ts';
+import { planPrimaryUpdate } from '../../src/engines/postgres/plan.ts';
 import { primaryPodName, renderPostgres } from '../../src/engines/postgres/render.ts';
 import { provisioningFor } from '../../src/engines/provisioning.ts';
 import { nextDatabaseStatus } from '../../src/watcher/provisioner.ts';
@@ -32,29 +31,6 @@ describe('Postgres switchover (pure)', () => {
   for (const c of cases) it(`planPrimaryUpdate: ${c.name}`, () => assert.deepEqual(planPrimaryUpdate(pods, c.primary, c.method, c.preferred), c.want));
   it('planPrimaryUpdate: a single member restarts in place', () => {
     assert.deepEqual(planPrimaryUpdate(['pg-0'], 'pg-0'), { method: 'Restart', reason: 'no standby to switch over to' });
-  });
-
-  // UpdateVersion from what the cluster shows: members on the update revision are not rolled again; a
-  // primary already on it is not switched over (Restart and Reconfigure always restart every member).
-  const rolls: Array<{ name: string; order: string[]; primary: string; updated: string[]; method?: 'Switchover' | 'Restart'; preferred?: string; want: unknown }> = [
-    { name: 'nothing updated: every member, a switchover to pg-1', order: ['pg-2', 'pg-1', 'pg-0'], primary: 'pg-0', updated: [],
-      want: { roll: ['pg-2', 'pg-1', 'pg-0'], skip: [], primaryUpdate: { method: 'Switchover', target: 'pg-1' } } },
-    { name: 'the standbys updated: only the primary, after a switchover', order: ['pg-2', 'pg-1', 'pg-0'], primary: 'pg-0', updated: ['pg-1', 'pg-2'],
-      want: { roll: ['pg-0'], skip: ['pg-2', 'pg-1'], primaryUpdate: { method: 'Switchover', target: 'pg-1' } } },
-    { name: 'the primary updated (a partial earlier run switched over): the old one rolls, no switchover', order: ['pg-2', 'pg-0', 'pg-1'], primary: 'pg-1', updated: ['pg-1', 'pg-2'],
-      want: { roll: ['pg-0'], skip: ['pg-2', 'pg-1'], primaryUpdate: { method: 'None', reason: 'the primary pg-1 already runs the update revision' } } },
-    { name: 'only the primary updated: the standbys roll, no switchover even with a preferred member', order: ['pg-2', 'pg-1', 'pg-0'], primary: 'pg-0', updated: ['pg-0'], preferred: 'pg-2',
-      want: { roll: ['pg-2', 'pg-1'], skip: ['pg-0'], primaryUpdate: { method: 'None', reason: 'the primary pg-0 already runs the update revision' } } },
-    { name: 'all updated: nothing rolls', order: ['pg-2', 'pg-1', 'pg-0'], primary: 'pg-0', updated: ['pg-0', 'pg-1', 'pg-2'],
-      want: { roll: [], skip: ['pg-2', 'pg-1', 'pg-0'], primaryUpdate: { method: 'None', reason: 'the primary pg-0 already runs the update revision' } } },
-    { name: 'Restart asked for, standbys updated: the primary restarts in place', order: ['pg-2', 'pg-1', 'pg-0'], primary: 'pg-0', updated: ['pg-2'], method: 'Restart',
-      want: { roll: ['pg-1', 'pg-0'], skip: ['pg-2'], primaryUpdate: { method: 'Restart', reason: 'spec.primaryUpdateMethod is Restart' } } },
-  ];
-  for (const c of rolls) it(`planUpdateRolls: ${c.name}`, () => assert.deepEqual(planUpdateRolls(c.order, c.primary, c.updated, c.method, c.preferred), c.want));
-  it('the declared steps: no Switchover when the plan found the primary updated', () => {
-    const steps = ['UpdateStatefulSet', 'RestartPod-pg-2', 'RestartPod-pg-1', 'RestartPod-pg-0', 'UpdateDatabase'];
-    assert.deepEqual(withSwitchover(steps, {} as never, { primary: 'pg-0', pods }), ['UpdateStatefulSet', 'RestartPod-pg-2', 'RestartPod-pg-1', 'Switchover', 'RestartPod-pg-0', 'UpdateDatabase']);
-    assert.deepEqual(withSwitchover(steps, {} as never, { primary: 'pg-0', pods, updated: ['pg-0'] }), steps);
   });
 
   it('repoints a conninfo: only hostaddr changes; quoting round-trips', () => {

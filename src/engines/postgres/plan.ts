@@ -15,39 +15,22 @@ const ordinal = (pod: string) => Number(/-(\d+)$/.exec(pod)?.[1] ?? 0);
 
 export type PrimaryUpdate =
   | { method: 'Switchover'; target: string }
-  | { method: 'Restart'; reason: string }
-  /** The primary already runs the update revision (UpdateVersion): it is neither moved nor restarted. */
-  | { method: 'None'; reason: string };
+  | { method: 'Restart'; reason: string };
 
 /**
  * How a rolling restart updates the primary: a switchover to the preferred member (when it is a
  * standby) or to the lowest-ordinal standby; a restart in place when asked for, when the preferred
- * member is the primary itself, or when there is no standby; nothing at all when the primary is one
- * of `updated` (an UpdateVersion's members already on the update revision). A preferred member that
- * does not exist is a problem naming the field.
+ * member is the primary itself, or when there is no standby. A preferred member that does not exist
+ * is a problem naming the field.
  */
-export function planPrimaryUpdate(podNames: string[], primary: string, method: 'Switchover' | 'Restart' = 'Switchover', preferred?: string, updated: readonly string[] = []): PrimaryUpdate | { problem: string } {
+export function planPrimaryUpdate(podNames: string[], primary: string, method: 'Switchover' | 'Restart' = 'Switchover', preferred?: string): PrimaryUpdate | { problem: string } {
   if (preferred !== undefined && !podNames.includes(preferred)) {
     return { problem: `spec.preferredPrimary: "${preferred}" is not a member (members: ${podNames.join(', ')})` };
   }
-  if (updated.includes(primary)) return { method: 'None', reason: `the primary ${primary} already runs the update revision` };
   if (method === 'Restart') return { method: 'Restart', reason: 'spec.primaryUpdateMethod is Restart' };
   if (preferred === primary) return { method: 'Restart', reason: `spec.preferredPrimary is the primary ${primary}: it stays primary` };
   const standbys = podNames.filter((p) => p !== primary).sort((a, b) => ordinal(a) - ordinal(b));
   const target = preferred ?? standbys[0];
   if (!target) return { method: 'Restart', reason: 'no standby to switch over to' };
   return { method: 'Switchover', target };
-}
-
-/**
- * An UpdateVersion's rolling from what the cluster shows: the members still to roll (in the planned
- * order, without those already on the update revision, which are not rolled again) and how the
- * primary is updated (no switchover when it already runs the update revision).
- */
-export function planUpdateRolls(pods: string[], primary: string, updated: readonly string[], method?: 'Switchover' | 'Restart', preferred?: string): { roll: string[]; skip: string[]; primaryUpdate: PrimaryUpdate | { problem: string } } {
-  return {
-    roll: pods.filter((p) => !updated.includes(p)),
-    skip: pods.filter((p) => updated.includes(p)),
-    primaryUpdate: planPrimaryUpdate(pods, primary, method, preferred, updated),
-  };
 }
