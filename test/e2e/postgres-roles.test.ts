@@ -151,8 +151,12 @@ describe('Postgres roles and databases from the manifest (spec.users, spec.datab
 
   it('a password changed behind opsflow\'s back is set again from the Secret', async () => {
     const primary = await o.primary(DB);
+    const verifier = async () => (await pgQuery<{ rolpassword: string }>(ns.name, DB, primary, "SELECT rolpassword FROM pg_authid WHERE rolname = 'app'"))[0]?.rolpassword;
+    const before = await verifier();
     await pgQuery(ns.name, DB, primary, "ALTER ROLE app PASSWORD 'changed-by-hand'");
-    await assert.rejects(login(primary, 'app.roles.credentials', 'appdb'), /password authentication failed/);
+    // The drift happened (a login with the Secret could already work again: the provisioner's
+    // resync may set it back before any check here, so only the change itself is asserted).
+    assert.notEqual(await verifier(), before, 'the password was changed by hand');
     await eventually('app logs in with its Secret again', async () => login(primary, 'app.roles.credentials', 'appdb').then(() => true, () => undefined), 60_000, 1000);
   });
 
