@@ -1,6 +1,6 @@
 // The Postgres HorizontalScaling workflow on the real Temporal dev server, with its real activities
 // against the real API server and provisioner. Only the SQL steps are replaced (the sync check and
-// the slot drop; end to end they run for real: test/e2e/horizontal-scaling.test.ts), recording what
+// the slot drop; end to end they run for real: test/slow/horizontal-scaling.test.ts), recording what
 // they were asked. Up, down, refused requests (nothing changed), and a failure after the resize that
 // is never undone.
 import assert from 'node:assert/strict';
