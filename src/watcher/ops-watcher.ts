@@ -50,8 +50,8 @@ export class OpsWatcher {
   private readonly workflowIds = new Map<string, string>();
   private readonly runs: RunStatusReader;
   private readonly runChecks = new Set<string>();
-  /** Ended requests whose successor in the queue was nudged. */
-  private readonly nudged = new Set<string>();
+  /** Ended requests (key → UID) whose successor in the queue was nudged; forgotten with the object. */
+  private readonly nudged = new Map<string, string>();
 
   constructor(private readonly o: OpsWatcherOptions) {
     this.runs = o.runs ?? new TemporalRuns(o.client);
@@ -89,6 +89,11 @@ export class OpsWatcher {
     return { opsRequest: `${namespace}/${name}`, kind, ...(workflowId ? { workflowId } : {}) };
   }
 
+  /** The informer (and cache) of an OpsRequest kind. */
+  private informerOf(kind: string): ResilientInformer<KubernetesObject> | undefined {
+    return this.informers[opsKinds.indexOf(kind as (typeof opsKinds)[number])];
+  }
+
   /** Hands every cached OpsRequest to the queue again (a new leader works from its warm caches). */
   resync(): void {
     for (const [i, informer] of this.informers.entries()) {
@@ -121,7 +126,7 @@ export class OpsWatcher {
     // Read from the informer's cache: with many open runs checked every few seconds, a GET each
     // would load the API server in proportion to the requests in flight. Every write reads the
     // latest object itself (updateStatus) or is conditional on the cached resourceVersion.
-    let ops = this.informers[opsKinds.indexOf(kind as (typeof opsKinds)[number])]?.get(name, namespace) as Ops | undefined;
+    let ops = this.informerOf(kind)?.get(name, namespace) as Ops | undefined;
     // Finalizer writes (a new request, a deletion) act on the latest object.
     if (!ops || ops.metadata?.deletionTimestamp || !ops.metadata?.finalizers?.includes(FINALIZER)) {
       try {
@@ -129,6 +134,7 @@ export class OpsWatcher {
       } catch (e) {
         if (isNotFound(e)) {
           this.workflowIds.delete(key);
+          this.nudged.delete(key);
           return;
         }
         throw e;
@@ -152,7 +158,7 @@ export class OpsWatcher {
       return;
     }
     if (terminalPhases.includes(ops.status?.phase ?? 'Pending')) {
-      await this.nudgeNext(kind, ops, log);
+      await this.nudgeNext(key, kind, ops, log);
       return;
     }
     if (!finalizers.includes(FINALIZER)) {
@@ -198,10 +204,10 @@ export class OpsWatcher {
    * of at its fallback timer. Once per ended request and process (a new leader nudges again, which
    * is harmless: a run that is not waiting ignores it).
    */
-  private async nudgeNext(kind: string, ended: Ops, log: Logger): Promise<void> {
+  private async nudgeNext(key: string, kind: string, ended: Ops, log: Logger): Promise<void> {
     const uid = ended.metadata?.uid ?? '';
-    if (this.nudged.has(uid)) return;
-    const informer = this.informers[opsKinds.indexOf(kind as (typeof opsKinds)[number])];
+    if (this.nudged.get(key) === uid) return;
+    const informer = this.informerOf(kind);
     const next = informer && nextInLine(informer.list() as Ops[], ended);
     if (next) {
       const id = workflowIdFor(opsInputFrom(kind as OpsInput['kind'], next));
@@ -213,7 +219,7 @@ export class OpsWatcher {
         if ((e as { name?: string }).name !== 'WorkflowNotFoundError') throw e;
       }
     }
-    this.nudged.add(uid);
+    this.nudged.set(key, uid);
   }
 
   /** Requests cancellation of the run; true once it is closed (or never existed). */
